@@ -1,0 +1,28 @@
+#pragma once
+// Where the tests find their data: ../shared beside the project (as CI has it), or the environment.
+
+#include <filesystem>
+#include <string>
+
+namespace tha4::test {
+
+// THA4_GOLDEN_DIR, else <source>/../shared/golden.
+std::filesystem::path golden_dir();
+// THA4_MODELS, else <source>/../shared/models.
+std::filesystem::path models_dir();
+// <source>/../shared/images.
+std::filesystem::path shared_images_dir();
+// A fresh, empty scratch folder under the system temp dir, removed when the returned object dies.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace tha4::test
