@@ -1,0 +1,83 @@
+#include "cli/cli_common.h"
+
+#include "inference/student/model_locator.h"
+#include "inference/util/errors.h"
+
+#include <sys/resource.h>
+
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace tha4::cli {
+
+void EngineOptions::add_to(CLI::App& command) {
+  command.add_option("--character", character,
+                     "Character model folder (with character_model.yaml), or a character name looked up in "
+                     "$THA4_MODELS and ../shared/models (default: lambda_00)");
+  command.add_option("--engine", engine, "Student engine")->check(CLI::IsMember({"reference"}));
+  command.add_option("--device", device, "Device for the networks: cpu, cuda or cuda:N");
+  command.add_option("--threads", threads, "CPU threads (0: all hardware threads)")->check(CLI::Range(0, 1024));
+}
+
+int apply_thread_count(int threads) {
+  const int count = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(count);
+  return count;
+}
+
+torch::Device parse_device(const std::string& name) {
+  torch::Device device = torch::kCPU;
+  try {
+    device = torch::Device(name);
+  } catch (const c10::Error&) {
+    throw Error("unknown device '" + name + "' (use cpu, cuda or cuda:N)");
+  }
+  if (device.is_cuda() && !torch::cuda::is_available()) {
+    throw Error("device '" + name + "' asked for, but this build's LibTorch has no CUDA or no GPU is visible "
+                "(build with the cuda preset against a CUDA LibTorch)");
+  }
+  if (!device.is_cpu() && !device.is_cuda()) throw Error("unsupported device '" + name + "' (use cpu or cuda)");
+  return device;
+}
+
+LoadedEngine load_engine(const EngineOptions& options) {
+  apply_thread_count(options.threads);
+  const torch::Device device = parse_device(options.device);
+  LoadedEngine loaded;
+  loaded.model = std::make_shared<CharacterModel>(load_character_model(resolve_character(options.character), device));
+  loaded.engine = make_student_engine(parse_engine_kind(options.engine), loaded.model);
+  return loaded;
+}
+
+Pose parse_pose_or_warn(const std::string& text) {
+  ParsedPose parsed = parse_pose(text);
+  for (const auto& warning : parsed.warnings) std::cerr << "tha4: warning: " << warning << "\n";
+  return parsed.pose;
+}
+
+std::vector<Pose> read_pose_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw Error("cannot open pose file " + file.string());
+  std::vector<Pose> poses;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    try {
+      poses.push_back(parse_pose_or_warn(line));
+    } catch (const PoseError& e) {
+      throw PoseError(file.string() + ":" + std::to_string(number) + ": " + e.what());
+    }
+  }
+  if (poses.empty()) throw Error("pose file " + file.string() + " holds no pose");
+  return poses;
+}
+
+double peak_memory_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+}  // namespace tha4::cli

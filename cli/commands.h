@@ -1,0 +1,13 @@
+#pragma once
+// Each subcommand of `tha4` registers itself on the app; main.cpp only wires them up.
+
+#include <CLI/CLI.hpp>
+
+namespace tha4::cli {
+
+void add_render_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+
+}  // namespace tha4::cli

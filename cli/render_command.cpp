@@ -1,0 +1,94 @@
+// tha4 render: pose the character and write PNGs.
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "inference/image/display.h"
+#include "inference/util/errors.h"
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace tha4::cli {
+namespace {
+
+struct RenderOptions {
+  EngineOptions engine;
+  std::string pose;
+  std::string poses_file;
+  std::string output = "out.png";
+  int output_index = 0;
+  std::string display = "round";
+};
+
+DisplayPath parse_display(const std::string& name) {
+  if (name == "round") return DisplayPath::kReferenceRound;
+  if (name == "truncate") return DisplayPath::kReferenceTruncate;
+  return DisplayPath::kStraightAlpha;
+}
+
+// out.png -> out_0003.png
+std::filesystem::path numbered(const std::filesystem::path& output, std::size_t index) {
+  char suffix[32];
+  std::snprintf(suffix, sizeof suffix, "_%04zu", index);
+  return output.parent_path() / (output.stem().string() + suffix + output.extension().string());
+}
+
+void list_parameters() {
+  std::printf("%-5s %-32s %-14s %s\n", "index", "name", "group", "range");
+  for (const auto& p : pose_parameters()) {
+    std::printf("%-5d %-32s %-14s [%g, %g]\n", p.index, std::string(p.name).c_str(),
+                std::string(pose_group_name(p.group)).c_str(), p.min, p.max);
+  }
+}
+
+void run_render(const RenderOptions& options) {
+  std::vector<Pose> poses;
+  if (!options.poses_file.empty()) {
+    poses = read_pose_file(options.poses_file);
+  } else {
+    poses.push_back(parse_pose_or_warn(options.pose));
+  }
+  LoadedEngine loaded = load_engine(options.engine);
+  const auto output = static_cast<StudentOutput>(options.output_index);
+  const DisplayPath display = parse_display(options.display);
+  for (std::size_t i = 0; i < poses.size(); ++i) {
+    const StudentOutputs outputs = loaded.engine->run(poses[i]);
+    const std::filesystem::path file = options.poses_file.empty() ? std::filesystem::path(options.output)
+                                                                   : numbered(options.output, i);
+    write_png(output_tensor_to_rgba8(outputs[output], display), file);
+    std::cout << file.string() << "  (" << student_output_name(output) << ", pose: "
+              << (format_pose(poses[i]).empty() ? "rest" : format_pose(poses[i])) << ")\n";
+  }
+}
+
+}  // namespace
+
+void add_render_command(CLI::App& app) {
+  auto options = std::make_shared<RenderOptions>();
+  CLI::App* command = app.add_subcommand("render", "Pose the character and write PNG images");
+  options->engine.add_to(*command);
+  auto* pose = command->add_option("--pose", options->pose,
+                                   "Pose as name=value,... (e.g. \"head_x=0.5,mouth_aaa=1\"; eye_wink=1 sets both "
+                                   "sides); default: rest pose");
+  command->add_option("--poses", options->poses_file, "File with one pose per line; writes numbered PNGs")
+      ->excludes(pose)
+      ->check(CLI::ExistingFile);
+  command->add_option("-o,--output", options->output, "Output PNG (numbered _0000, _0001, ... with --poses)");
+  command->add_option("--output-index", options->output_index,
+                      "Which output: 0 blended image, 1 alpha, 2 colour change, 3 warped, 4 grid change, 5 face")
+      ->check(CLI::Range(0, kStudentOutputCount - 1));
+  command->add_option("--display", options->display,
+                      "round: the reference manual poser's bytes (default); truncate: the puppeteers'; straight: "
+                      "un-premultiplied alpha for compositing")
+      ->check(CLI::IsMember({"round", "truncate", "straight"}));
+  auto* list = command->add_flag("--list-parameters", "Print the 45 pose parameters and exit");
+  command->callback([options, list] {
+    if (list->count() > 0) {
+      list_parameters();
+      return;
+    }
+    run_render(*options);
+  });
+}
+
+}  // namespace tha4::cli

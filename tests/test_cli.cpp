@@ -1,0 +1,121 @@
+// The `tha4` command line, end to end (the built binary, as a user runs it).
+#include "inference/image/image_io.h"
+#include "tests/golden_student.h"
+#include "tests/test_support.h"
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+using tha4::test::ScratchDir;
+
+namespace {
+
+struct CliResult {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+std::string quote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+CliResult run_cli(const std::vector<std::string>& args) {
+  std::string command = quote(THA4_CLI_PATH);
+  for (const auto& arg : args) command += " " + quote(arg);
+  command += " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::string model(const char* name) { return (tha4::test::models_dir() / name).string(); }
+
+int max_byte_diff(const tha4::Rgba8Image& a, const tha4::Rgba8Image& b) {
+  int worst = 0;
+  for (std::size_t i = 0; i < a.pixels.size(); ++i) worst = std::max(worst, std::abs(a.pixels[i] - b.pixels[i]));
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("cli: render one pose and match the reference's PNG", "[cli]") {
+  const auto goldens = tha4::test::load_student_goldens();
+  REQUIRE_FALSE(goldens.empty());
+  const auto& golden = goldens.front();
+  ScratchDir dir("cli-render");
+  const auto out = dir.path() / "pose1.png";
+  const std::string pose = tha4::format_pose(golden.pose(1));
+  const CliResult result =
+      run_cli({"render", "--character", model(golden.character.c_str()), "--pose", pose, "-o", out.string(), "--threads", "2"});
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto rendered = tha4::read_rgba8_image(out);
+  const auto expected = tha4::read_rgba8_image(golden.display_png(1));
+  REQUIRE(rendered.width == expected.width);
+  CHECK(max_byte_diff(rendered, expected) <= 1);
+}
+
+TEST_CASE("cli: --poses writes numbered PNGs and --output-index picks an output", "[cli]") {
+  ScratchDir dir("cli-poses");
+  const auto poses = dir.path() / "poses.txt";
+  { std::ofstream(poses) << "# two poses\nhead_x=0.5\n\nmouth_aaa=1,eye_wink=1\n"; }
+  const CliResult result = run_cli({"render", "--character", model("lambda_01"), "--poses", poses.string(), "-o",
+                                    (dir.path() / "alpha.png").string(), "--output-index", "1"});
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto first = tha4::read_rgba8_image(dir.path() / "alpha_0000.png");
+  const auto second = tha4::read_rgba8_image(dir.path() / "alpha_0001.png");
+  CHECK(first.width == 512);
+  CHECK(first.pixels != second.pixels);
+  CHECK(first.pixels[3] == 255);  // alpha output is shown opaque grey
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "alpha_0002.png"));
+}
+
+TEST_CASE("cli: bad input fails with a message and a non-zero exit", "[cli]") {
+  ScratchDir dir("cli-errors");
+  const auto out = (dir.path() / "x.png").string();
+  CliResult r = run_cli({"render", "--character", model("lambda_00"), "--pose", "head_q=1", "-o", out});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Catch::Contains("unknown pose parameter 'head_q'"));
+  r = run_cli({"render", "--character", model("lambda_00"), "--pose", "head_x=nan", "-o", out});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Catch::Contains("finite"));
+  r = run_cli({"render", "--character", (dir.path() / "nothing").string(), "-o", out});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Catch::Contains("talking-head-anime-4-demo"));
+  r = run_cli({"render", "--output-index", "9"});
+  CHECK(r.exit_code != 0);
+  r = run_cli({"frobnicate"});
+  CHECK(r.exit_code != 0);
+  CHECK_FALSE(std::filesystem::exists(out));
+}
+
+TEST_CASE("cli: every subcommand has --help, and info checks a model", "[cli]") {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"render", "--help"}, {"info", "--help"}, {"bench", "--help"}, {"bench", "student", "--help"},
+           {"demo", "--help"}}) {
+    const CliResult r = run_cli(args);
+    INFO(args.back() << ": " << r.output);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.output, Catch::Contains("Usage"));
+  }
+  const CliResult info = run_cli({"info", "--character", model("lambda_00")});
+  INFO(info.output);
+  CHECK(info.exit_code == 0);
+  CHECK_THAT(info.output, Catch::Contains("121476 parameters") && Catch::Contains("331567 parameters") &&
+                              Catch::Contains("512x512 RGBA") && Catch::Contains("OK"));
+  const CliResult list = run_cli({"render", "--list-parameters"});
+  CHECK(list.exit_code == 0);
+  CHECK_THAT(list.output, Catch::Contains("44    breathing"));
+}
