@@ -38,12 +38,21 @@ class StudentEngine {
   virtual StudentOutputs run(const Pose& pose) = 0;
 };
 
-enum class StudentEngineKind { kReference };
+enum class StudentEngineKind {
+  kReference,  // LibTorch with the reference's ATen ops: bit-exact, slow
+  kFast,       // the folded, fused CPU engine (inference/fast/): the default on the CPU
+};
 std::string_view engine_kind_name(StudentEngineKind kind);
-// "reference" -> kReference; throws Error listing the valid names otherwise.
+// "reference" / "fast"; throws Error listing the valid names otherwise.
 StudentEngineKind parse_engine_kind(std::string_view name);
 
+struct StudentEngineOptions {
+  int threads = 0;  // CPU threads of the fast engine (≤ 0: every hardware thread); the reference engine
+                    // uses LibTorch's global thread count
+};
+
 // Creates an engine over a loaded character model (the engine shares the model's networks).
-std::unique_ptr<StudentEngine> make_student_engine(StudentEngineKind kind, std::shared_ptr<CharacterModel> model);
+std::unique_ptr<StudentEngine> make_student_engine(StudentEngineKind kind, std::shared_ptr<CharacterModel> model,
+                                                   const StudentEngineOptions& options = {});
 
 }  // namespace tha4
