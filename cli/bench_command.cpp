@@ -15,6 +15,7 @@ namespace {
 
 struct StudentBenchOptions {
   EngineOptions engine;
+  std::string compare;  // another engine to time in the same run
   int frames = 10;
   int warmup = 1;
 };
@@ -29,28 +30,48 @@ Pose random_pose(std::mt19937& rng) {
   return pose;
 }
 
+struct Timing {
+  double median, min, max;
+};
+
+Timing time_engine(StudentEngine& engine, bool on_gpu, int warmup, int frames) {
+  std::mt19937 rng(1234);
+  for (int i = 0; i < warmup; ++i) engine.run(random_pose(rng));
+  std::vector<double> ms;
+  for (int i = 0; i < frames; ++i) {
+    const Pose pose = random_pose(rng);
+    const auto start = std::chrono::steady_clock::now();
+    const StudentOutputs outputs = engine.run(pose);
+    if (on_gpu) torch::cuda::synchronize();  // GPU work is asynchronous
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const std::size_t n = ms.size();
+  return {n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2, ms.front(), ms.back()};
+}
+
+void print_timing(const StudentEngine& engine, const Timing& t) {
+  std::printf("  %-9s median %8.1f ms   min %8.1f ms   max %8.1f ms   %6.2f frames/s   peak memory so far %.0f MiB\n",
+              std::string(engine.name()).c_str(), t.median, t.min, t.max, 1000.0 / t.median, peak_memory_mib());
+}
+
 void run_student_bench(const StudentBenchOptions& options) {
   const int threads = apply_thread_count(options.engine.threads);
   LoadedEngine loaded = load_engine(options.engine);
-  std::mt19937 rng(1234);
-  for (int i = 0; i < options.warmup; ++i) loaded.engine->run(random_pose(rng));
-  std::vector<double> ms;
-  for (int i = 0; i < options.frames; ++i) {
-    const Pose pose = random_pose(rng);
-    const auto start = std::chrono::steady_clock::now();
-    const StudentOutputs outputs = loaded.engine->run(pose);
-    if (loaded.model->device.is_cuda()) torch::cuda::synchronize();  // GPU work is asynchronous
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::vector<double> sorted = ms;
-  std::sort(sorted.begin(), sorted.end());
-  const double median = sorted.size() % 2 ? sorted[sorted.size() / 2]
-                                           : (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]) / 2;
-  std::printf("bench student: engine %s, character %s, %d thread(s), %d frame(s) of 512x512 after %d warm-up\n",
-              std::string(loaded.engine->name()).c_str(), loaded.model->files.yaml.parent_path().filename().c_str(),
-              threads, options.frames, options.warmup);
-  std::printf("  median %.1f ms   min %.1f ms   max %.1f ms   %.2f frames/s   peak memory %.0f MiB\n", median,
-              sorted.front(), sorted.back(), 1000.0 / median, peak_memory_mib());
+  const bool on_gpu = loaded.model->device.is_cuda();
+  std::printf("bench student: character %s, %d thread(s), %d frame(s) of 512x512 after %d warm-up, device %s\n",
+              loaded.model->files.yaml.parent_path().filename().c_str(), threads, options.frames, options.warmup,
+              loaded.model->device.str().c_str());
+  const Timing primary = time_engine(*loaded.engine, on_gpu, options.warmup, options.frames);
+  print_timing(*loaded.engine, primary);
+  if (options.compare.empty()) return;
+  StudentEngineOptions engine_options;
+  engine_options.threads = options.engine.threads;
+  auto other = make_student_engine(parse_engine_kind(options.compare), loaded.model, engine_options);
+  const Timing reference = time_engine(*other, on_gpu, options.warmup, options.frames);
+  print_timing(*other, reference);
+  std::printf("  %s is %.1fx faster than %s (median against median)\n", std::string(loaded.engine->name()).c_str(),
+              reference.median / primary.median, std::string(other->name()).c_str());
 }
 
 }  // namespace
@@ -61,6 +82,8 @@ void add_bench_command(CLI::App& app) {
   auto options = std::make_shared<StudentBenchOptions>();
   CLI::App* student = bench->add_subcommand("student", "Time the student poser on a 512x512 frame");
   options->engine.add_to(*student);
+  student->add_option("--compare", options->compare, "Also time this engine in the same run and print the ratio")
+      ->check(CLI::IsMember({"fast", "reference"}));
   student->add_option("--frames", options->frames, "Timed frames")->check(CLI::Range(1, 100000));
   student->add_option("--warmup", options->warmup, "Untimed warm-up frames")->check(CLI::Range(0, 1000));
   student->callback([options] { run_student_bench(*options); });

@@ -15,7 +15,10 @@ void EngineOptions::add_to(CLI::App& command) {
   command.add_option("--character", character,
                      "Character model folder (with character_model.yaml), or a character name looked up in "
                      "$THA4_MODELS and ../shared/models (default: lambda_00)");
-  command.add_option("--engine", engine, "Student engine")->check(CLI::IsMember({"reference"}));
+  command.add_option("--engine", engine,
+                     "Student engine: fast (folded, fused CPU kernels; default) or reference (LibTorch, bit-exact "
+                     "with the reference implementation)")
+      ->check(CLI::IsMember({"fast", "reference"}));
   command.add_option("--device", device, "Device for the networks: cpu, cuda or cuda:N");
   command.add_option("--threads", threads, "CPU threads (0: all hardware threads)")->check(CLI::Range(0, 1024));
 }
@@ -46,7 +49,9 @@ LoadedEngine load_engine(const EngineOptions& options) {
   const torch::Device device = parse_device(options.device);
   LoadedEngine loaded;
   loaded.model = std::make_shared<CharacterModel>(load_character_model(resolve_character(options.character), device));
-  loaded.engine = make_student_engine(parse_engine_kind(options.engine), loaded.model);
+  StudentEngineOptions engine_options;
+  engine_options.threads = options.threads;
+  loaded.engine = make_student_engine(parse_engine_kind(options.engine), loaded.model, engine_options);
   return loaded;
 }
 

@@ -18,7 +18,7 @@ namespace tha4::cli {
 // --character, --engine, --threads: how a subcommand gets a running student engine.
 struct EngineOptions {
   std::optional<std::string> character;
-  std::string engine = "reference";
+  std::string engine = "fast";
   std::string device = "cpu";
   int threads = 0;  // 0: every hardware thread
 

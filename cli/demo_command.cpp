@@ -20,7 +20,7 @@ namespace {
 struct DemoOptions {
   EngineOptions engine;
   std::string output_dir = "demo-output";
-  double fps = 8.0;
+  double fps = 24.0;
   int sheet_columns = 6;
 };
 

@@ -4,6 +4,9 @@
 #include "tests/test_support.h"
 
 #include <catch2/catch.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
 
 #include <sys/wait.h>
 
@@ -118,4 +121,27 @@ TEST_CASE("cli: every subcommand has --help, and info checks a model", "[cli]") 
   const CliResult list = run_cli({"render", "--list-parameters"});
   CHECK(list.exit_code == 0);
   CHECK_THAT(list.output, Catch::Contains("44    breathing"));
+}
+
+TEST_CASE("cli: demo writes a playable MP4 and a contact sheet", "[cli]") {
+  ScratchDir dir("cli-demo");
+  const CliResult result = run_cli({"demo", "--fps", "2", "--threads", "2", "-o", dir.path().string()});
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  cv::VideoCapture video((dir.path() / "demo.mp4").string());
+  REQUIRE(video.isOpened());
+  int frames = 0;
+  cv::Mat frame, first;
+  double largest_change = 0.0;
+  while (video.read(frame)) {
+    CHECK(frame.cols == 512);
+    if (frames == 0) first = frame.clone();
+    else largest_change = std::max(largest_change, cv::norm(frame, first, cv::NORM_INF));
+    ++frames;
+  }
+  CHECK(frames == 12);  // 6 s at 2 fps
+  CHECK(largest_change > 50);  // the character moves
+  const cv::Mat sheet = cv::imread((dir.path() / "contact_sheet.png").string());
+  CHECK(sheet.cols == 6 * 320);
+  CHECK(sheet.rows == 2 * 320);
 }
