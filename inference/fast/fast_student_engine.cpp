@@ -43,7 +43,10 @@ FastStudentEngine::FastStudentEngine(std::shared_ptr<CharacterModel> model, int 
   std::size_t row = widest_row(face_net_.siren);
   for (const auto& level : body_net_.levels) row = std::max(row, widest_row(level));
   scratch_.resize(static_cast<std::size_t>(pool_.size()));
+  std::size_t channels = static_cast<std::size_t>(face_net_.siren.first.out_padded);
+  for (const auto& level : body_net_.levels) channels = std::max<std::size_t>(channels, level.first.out_padded);
   for (auto& s : scratch_) {
+    s.row_bias.resize(channels);
     s.a.resize(row);
     s.b.resize(row);
     s.feature.resize(row);
@@ -64,7 +67,7 @@ const float* FastStudentEngine::level_row(const PackedLevel& level, const float*
   const int size = level.size;
   const int channels = level.first.out_padded;
   // The per-row part of the first layer: frame bias + wy·y (spec §3.9's position/pose folds).
-  float* row_bias = scratch.head.data();
+  float* row_bias = scratch.row_bias.data();
   for (int o = 0; o < channels; ++o) row_bias[o] = frame_bias[o] + level.first.wy[o] * level.grid[row];
   const float* feature = nullptr;
   if (low) {

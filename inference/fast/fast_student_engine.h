@@ -29,6 +29,7 @@ class FastStudentEngine final : public StudentEngine {
  private:
   // Per-thread buffers, sized once for the widest row of any level.
   struct Scratch {
+    std::vector<float> row_bias;  // frame bias + wy·y of the current row
     std::vector<float> a, b;      // ping-pong activations: channels × row width
     std::vector<float> feature;   // the upsampled feature term of a row
     std::vector<float> vertical;  // the vertical pass of the upsampling

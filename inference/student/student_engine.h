@@ -34,7 +34,8 @@ class StudentEngine {
   virtual ~StudentEngine() = default;
   virtual std::string_view name() const = 0;
   // Poses the character. Throws PoseError for a non-finite pose; values outside a parameter's range are
-  // used as given (the networks accept them), so callers clamp where they want clamping.
+  // used as given (the networks accept them), so callers clamp where they want clamping. The returned
+  // tensors may be shared with the engine's pose cache: read them, do not modify them in place.
   virtual StudentOutputs run(const Pose& pose) = 0;
 };
 
