@@ -87,6 +87,7 @@ void add_bench_command(CLI::App& app) {
   student->add_option("--frames", options->frames, "Timed frames")->check(CLI::Range(1, 100000));
   student->add_option("--warmup", options->warmup, "Untimed warm-up frames")->check(CLI::Range(0, 1000));
   student->callback([options] { run_student_bench(*options); });
+  add_tracking_bench_command(*bench);
 }
 
 }  // namespace tha4::cli

@@ -9,5 +9,8 @@ void add_render_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_puppet_command(CLI::App& app);
+// `bench tracking`, registered under the `bench` subcommand.
+void add_tracking_bench_command(CLI::App& bench);
 
 }  // namespace tha4::cli

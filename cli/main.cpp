@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   tha4::cli::add_info_command(app);
   tha4::cli::add_bench_command(app);
   tha4::cli::add_demo_command(app);
+  tha4::cli::add_puppet_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

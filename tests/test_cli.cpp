@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 using tha4::test::ScratchDir;
 
@@ -144,4 +145,45 @@ TEST_CASE("cli: demo writes a playable MP4 and a contact sheet", "[cli]") {
   const cv::Mat sheet = cv::imread((dir.path() / "contact_sheet.png").string());
   CHECK(sheet.cols == 6 * 320);
   CHECK(sheet.rows == 2 * 320);
+}
+
+TEST_CASE("cli: puppet tracks a video into an MP4 and a pose trace", "[cli][tracking]") {
+  ScratchDir dir("cli-puppet");
+  const auto video = std::filesystem::path(THA4_SOURCE_DIR) / ".." / "shared" / "tracking" / "debian" / "Megamind.avi";
+  const auto out = dir.path() / "puppet.mp4";
+  const auto trace = dir.path() / "trace.csv";
+  const CliResult result = run_cli({"puppet", "--video", video.string(), "--max-frames", "24", "--threads", "2", "-o",
+                                    out.string(), "--trace", trace.string()});
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  std::ifstream csv(trace);
+  std::string header;
+  std::getline(csv, header);
+  CHECK(header.rfind("time,face_found,eyebrow_troubled_left,", 0) == 0);
+  CHECK(header.size() > 400);
+  int rows = 0, faces = 0;
+  for (std::string line; std::getline(csv, line); ++rows) {
+    std::stringstream fields(line);
+    std::string field;
+    std::vector<double> values;
+    while (std::getline(fields, field, ',')) values.push_back(std::stod(field));
+    REQUIRE(values.size() == 2 + 45);
+    faces += values[1] == 1.0;
+    for (std::size_t i = 0; i < 45; ++i) {
+      const auto& p = tha4::pose_parameters()[i];
+      CHECK(values[2 + i] >= p.min);
+      CHECK(values[2 + i] <= p.max);
+    }
+  }
+  CHECK(rows == 24);
+  CHECK(faces >= 16);  // the first frames search for the face
+  cv::VideoCapture mp4(out.string());
+  REQUIRE(mp4.isOpened());
+  cv::Mat frame;
+  REQUIRE(mp4.read(frame));
+  CHECK(frame.cols == 1024);
+  CHECK(frame.rows == 512);
+  const CliResult none = run_cli({"puppet", "-o", out.string()});
+  CHECK(none.exit_code != 0);
+  CHECK_THAT(none.output, Catch::Contains("choose exactly one input"));
 }
