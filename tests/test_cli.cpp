@@ -1,5 +1,6 @@
 // The `tha4` command line, end to end (the built binary, as a user runs it).
 #include "inference/image/image_io.h"
+#include "tracking/network/osc_message.h"
 #include "tests/golden_student.h"
 #include "tests/test_support.h"
 
@@ -8,9 +9,16 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -186,4 +194,68 @@ TEST_CASE("cli: puppet tracks a video into an MP4 and a pose trace", "[cli][trac
   const CliResult none = run_cli({"puppet", "-o", out.string()});
   CHECK(none.exit_code != 0);
   CHECK_THAT(none.output, Catch::Contains("choose exactly one input"));
+}
+
+TEST_CASE("cli: puppet follows a VMC sender over loopback UDP", "[cli][tracking]") {
+  // A free port: bind to 0, read the number, release it for tha4.
+  const int probe = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(probe >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(probe, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  socklen_t size = sizeof address;
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &size);
+  const std::uint16_t port = ntohs(address.sin_port);
+  ::close(probe);
+
+  ScratchDir dir("cli-puppet-vmc");
+  const auto trace = dir.path() / "trace.csv";
+  CliResult result{};
+  std::atomic<bool> finished{false};
+  std::thread puppet([&] {
+    result = run_cli({"puppet", "--vmc", std::to_string(port), "--seconds", "3", "--fps", "4", "--threads", "2", "-o",
+                      (dir.path() / "vmc.mp4").string(), "--trace", trace.string()});
+    finished = true;
+  });
+  // Stream a wide-open mouth until the puppet has finished (it runs about 3 s after loading the model).
+  using tha4::tracking::OscArgument;
+  std::vector<std::string> packets;
+  for (const char* shape : {"jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight"}) {
+    packets.push_back(tha4::tracking::encode_osc_message("/VMC/Ext/Blend/Val",
+                                                          {OscArgument::string(shape), OscArgument::float32(1.0f)}));
+  }
+  packets.push_back(tha4::tracking::encode_osc_message("/VMC/Ext/Blend/Apply", {}));
+  const int sender = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(sender >= 0);
+  address.sin_port = htons(port);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!finished && std::chrono::steady_clock::now() < deadline) {
+    for (const std::string& bytes : packets) {
+      ::sendto(sender, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  puppet.join();
+  ::close(sender);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  std::ifstream csv(trace);
+  std::string line;
+  std::getline(csv, line);
+  const auto first_vowel = 2 + *tha4::find_pose_parameter("mouth_aaa");
+  const auto last_vowel = 2 + *tha4::find_pose_parameter("mouth_ooo");
+  int rows = 0, open_mouths = 0;
+  while (std::getline(csv, line)) {
+    std::stringstream fields(line);
+    std::vector<std::string> values;
+    for (std::string field; std::getline(fields, field, ',');) values.push_back(field);
+    REQUIRE(values.size() == 47);
+    ++rows;
+    double vowels = 0.0;
+    for (auto column = first_vowel; column <= last_vowel; ++column) vowels += std::stod(values[column]);
+    open_mouths += values[1] == "1" && vowels > 0.5;
+  }
+  CHECK(rows >= 12);        // 3 s at 4 fps
+  CHECK(open_mouths >= 4);  // once the sender is heard, the mouth follows jawOpen
 }
