@@ -17,14 +17,26 @@ std::uint8_t to_byte(float value, DisplayPath path) {
   return static_cast<std::uint8_t>(path == DisplayPath::kReferenceTruncate ? scaled : std::nearbyint(scaled));
 }
 
-torch::Tensor cpu_chw(const torch::Tensor& tensor, int64_t channels) {
+// A (C, H, W) output as contiguous float32 planes on the CPU (a leading batch of 1 is dropped).
+struct Planes {
+  torch::Tensor tensor;  // keeps `data` alive
+  const float* data;
+  int width;
+  int height;
+  std::size_t plane;  // floats per channel
+};
+
+Planes cpu_planes(const torch::Tensor& tensor, int64_t channels) {
   torch::Tensor t = tensor.detach();
   if (t.dim() == 4 && t.size(0) == 1) t = t.squeeze(0);
   if (t.dim() != 3 || t.size(0) != channels) {
     throw Error("expected a (" + std::to_string(channels) + ", H, W) tensor, got " + std::to_string(t.dim()) +
                 "-d tensor with sizes " + c10::str(t.sizes()));
   }
-  return t.to(torch::kCPU, torch::kFloat32).contiguous();
+  t = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  const int h = static_cast<int>(t.size(1));
+  const int w = static_cast<int>(t.size(2));
+  return {t, t.data_ptr<float>(), w, h, static_cast<std::size_t>(h) * w};
 }
 
 // Hue in [0, 1) -> fully saturated RGB; the same wheel as matplotlib's 'hsv' colormap.
@@ -39,12 +51,10 @@ void hue_to_rgb(float hue, float rgb[3]) {
 }  // namespace
 
 Rgba8Image image_tensor_to_rgba8(const torch::Tensor& image, DisplayPath path) {
-  const torch::Tensor t = cpu_chw(image, 4);
-  const int h = static_cast<int>(t.size(1));
-  const int w = static_cast<int>(t.size(2));
-  const std::size_t plane = static_cast<std::size_t>(h) * w;
-  const float* data = t.data_ptr<float>();
-  Rgba8Image out(w, h);
+  const Planes planes = cpu_planes(image, 4);
+  const float* data = planes.data;
+  const std::size_t plane = planes.plane;
+  Rgba8Image out(planes.width, planes.height);
   for (std::size_t i = 0; i < plane; ++i) {
     const float alpha = std::clamp((data[3 * plane + i] + 1.0f) * 0.5f, 0.0f, 1.0f);
     std::uint8_t* px = &out.pixels[i * 4];
@@ -61,12 +71,10 @@ Rgba8Image image_tensor_to_rgba8(const torch::Tensor& image, DisplayPath path) {
 Rgba8Image output_tensor_to_rgba8(const torch::Tensor& output, DisplayPath path) {
   const int64_t channels = output.dim() >= 3 ? output.size(output.dim() - 3) : 0;
   if (channels == 4) return image_tensor_to_rgba8(output, path);
-  const torch::Tensor t = cpu_chw(output, channels == 1 || channels == 2 ? channels : 1);
-  const int h = static_cast<int>(t.size(1));
-  const int w = static_cast<int>(t.size(2));
-  const std::size_t plane = static_cast<std::size_t>(h) * w;
-  const float* data = t.data_ptr<float>();
-  Rgba8Image out(w, h);
+  const Planes planes = cpu_planes(output, channels == 1 || channels == 2 ? channels : 1);
+  const float* data = planes.data;
+  const std::size_t plane = planes.plane;
+  Rgba8Image out(planes.width, planes.height);
   for (std::size_t i = 0; i < plane; ++i) {
     std::uint8_t* px = &out.pixels[i * 4];
     float rgb[3];
