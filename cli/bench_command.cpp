@@ -56,8 +56,8 @@ void print_timing(const StudentEngine& engine, const Timing& t) {
 }
 
 void run_student_bench(const StudentBenchOptions& options) {
-  const int threads = apply_thread_count(options.engine.threads);
   LoadedEngine loaded = load_engine(options.engine);
+  const int threads = loaded.threads;
   const bool on_gpu = loaded.model->device.is_cuda();
   std::printf("bench student: character %s, %d thread(s), %d frame(s) of 512x512 after %d warm-up, device %s\n",
               loaded.model->files.yaml.parent_path().filename().c_str(), threads, options.frames, options.warmup,

@@ -23,11 +23,16 @@ void EngineOptions::add_to(CLI::App& command) {
   command.add_option("--threads", threads, "CPU threads (0: all hardware threads)")->check(CLI::Range(0, 1024));
 }
 
+namespace {
+
+// Applies --threads (0 = hardware threads) to LibTorch; returns the count in use.
 int apply_thread_count(int threads) {
   const int count = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(count);
   return count;
 }
+
+}  // namespace
 
 torch::Device parse_device(const std::string& name) {
   torch::Device device = torch::kCPU;
@@ -45,9 +50,10 @@ torch::Device parse_device(const std::string& name) {
 }
 
 LoadedEngine load_engine(const EngineOptions& options) {
-  apply_thread_count(options.threads);
+  const int threads = apply_thread_count(options.threads);
   const torch::Device device = parse_device(options.device);
   LoadedEngine loaded;
+  loaded.threads = threads;
   loaded.model = std::make_shared<CharacterModel>(load_character_model(resolve_character(options.character), device));
   StudentEngineOptions engine_options;
   engine_options.threads = options.threads;

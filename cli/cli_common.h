@@ -28,6 +28,7 @@ struct EngineOptions {
 struct LoadedEngine {
   std::shared_ptr<CharacterModel> model;
   std::unique_ptr<StudentEngine> engine;
+  int threads = 1;  // CPU threads in use (--threads resolved)
 };
 
 // Sets LibTorch's thread count, resolves and loads the character, and creates the engine.
@@ -35,9 +36,6 @@ LoadedEngine load_engine(const EngineOptions& options);
 
 // Parses --device ("cpu", "cuda", "cuda:1"); throws Error when this LibTorch cannot use it.
 torch::Device parse_device(const std::string& name);
-
-// Applies --threads (0 = hardware threads) to LibTorch; returns the count in use.
-int apply_thread_count(int threads);
 
 // Parses a pose string and prints its clamping warnings to stderr.
 Pose parse_pose_or_warn(const std::string& text);
