@@ -1,6 +1,7 @@
 #include "tracking/camera/face_tracking_pipeline.h"
 
 #include "tracking/camera/tracking_math.h"
+#include "tracking/common/breathing.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -127,9 +128,7 @@ Pose FaceTrackingPipeline::face_lost_pose(double timestamp_s) const {
 float FaceTrackingPipeline::breathing(double timestamp_s) {
   if (settings_.mapping.breaths_per_minute <= 0.0) return 0.0F;
   if (!breathing_start_s_) breathing_start_s_ = timestamp_s;
-  const double period_s = 60.0 / settings_.mapping.breaths_per_minute;
-  const double phase = std::fmod(timestamp_s - *breathing_start_s_, period_s) / period_s;
-  return static_cast<float>((1.0 - std::cos(2.0 * kPi * phase)) / 2.0);
+  return breathing_value(timestamp_s - *breathing_start_s_, settings_.mapping.breaths_per_minute);
 }
 
 }  // namespace tha4::tracking

@@ -1,5 +1,6 @@
 #include "tracking/network/blendshape_pose_converter.h"
 
+#include "tracking/common/breathing.h"
 #include "tracking/network/mouth_vowel_decomposition.h"
 
 #include <algorithm>
@@ -8,7 +9,6 @@
 namespace tha4::tracking {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 float clamp01(float x) { return std::clamp(x, 0.0f, 1.0f); }
 
@@ -72,13 +72,6 @@ int eyebrow_down_left_index(EyebrowDownMode mode) {
 float smile_degree(float smile, const BlendshapePoseConverterConfig& config) {
   if (config.smile_threshold_min >= config.smile_threshold_max) return 0.0f;
   return clamp01((smile - config.smile_threshold_min) / (config.smile_threshold_max - config.smile_threshold_min));
-}
-
-float breathing_value(double seconds, float breaths_per_minute) {
-  if (!(breaths_per_minute > 0.0f)) return 0.0f;
-  const double period = 60.0 / static_cast<double>(breaths_per_minute);
-  const double fraction = std::fmod(std::max(0.0, seconds), period) / period;
-  return static_cast<float>((1.0 - std::cos(2.0 * kPi * fraction)) / 2.0);
 }
 
 void write_eyebrows(const BlendshapeWeights& bs, float smile, float degree, const BlendshapePoseConverterConfig& config,
