@@ -23,6 +23,7 @@ struct RenderOptions {
 DisplayPath parse_display(const std::string& name) {
   if (name == "round") return DisplayPath::kReferenceRound;
   if (name == "truncate") return DisplayPath::kReferenceTruncate;
+  if (name == "premultiplied") return DisplayPath::kPremultiplied;
   return DisplayPath::kStraightAlpha;
 }
 
@@ -79,8 +80,8 @@ void add_render_command(CLI::App& app) {
       ->check(CLI::Range(0, kStudentOutputCount - 1));
   command->add_option("--display", options->display,
                       "round: the reference manual poser's bytes (default); truncate: the puppeteers'; straight: "
-                      "un-premultiplied alpha for compositing")
-      ->check(CLI::IsMember({"round", "truncate", "straight"}));
+                      "un-premultiplied alpha for compositing; premultiplied: the OBS source's texture")
+      ->check(CLI::IsMember({"round", "truncate", "straight", "premultiplied"}));
   auto* list = command->add_flag("--list-parameters", "Print the 45 pose parameters and exit");
   command->callback([options, list] {
     if (list->count() > 0) {

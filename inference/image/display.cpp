@@ -61,6 +61,9 @@ Rgba8Image image_tensor_to_rgba8(const torch::Tensor& image, DisplayPath path) {
     for (int c = 0; c < 3; ++c) {
       float linear = (data[c * plane + i] + 1.0f) * 0.5f;
       if (path == DisplayPath::kStraightAlpha) linear = alpha > 1e-5f ? linear / alpha : 0.0f;
+      // Clamped to the alpha the byte will hold: a pixel whose alpha rounds to 0 must carry no colour
+      // (sRGB encoding would turn a linear 0.001 into 3/255 of light added to the background).
+      if (path == DisplayPath::kPremultiplied) linear = std::min(linear, std::nearbyint(255.0f * alpha) / 255.0f);
       px[c] = to_byte(linear_to_srgb(linear), path);
     }
     px[3] = to_byte(alpha, path);

@@ -12,6 +12,9 @@ enum class DisplayPath {
   kReferenceRound,     // manual poser and the golden PNGs: (x+1)/2, sRGB on premultiplied RGB, rint
   kReferenceTruncate,  // puppeteers: the same but truncated to bytes (Tensor.byte())
   kStraightAlpha,      // correct for compositing: un-premultiply, then sRGB, rint
+  kPremultiplied,      // for compositors that blend premultiplied colour in linear light (the OBS source):
+                       // the round path with each colour clamped to its alpha, so a pixel the network
+                       // leaves transparent adds no light to what is behind it
 };
 
 // Converts a (4, H, W) image tensor (any device) to 8-bit straight-alpha RGBA.
