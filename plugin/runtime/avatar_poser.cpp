@@ -1,0 +1,155 @@
+#include "plugin/runtime/avatar_poser.h"
+
+#include "inference/image/display.h"
+#include "inference/image/image_io.h"
+#include "inference/student/character_model.h"
+#include "inference/student/student_engine.h"
+#include "inference/util/errors.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+namespace tha4::avatar {
+namespace {
+
+constexpr int kFrameSize = 512;
+
+// Model outputs are premultiplied linear RGBA in [-1, 1]. OBS samples our texture as sRGB and blends it
+// premultiplied (ONE, INVSRCALPHA) in linear light, so the texture holds the premultiplied colour,
+// sRGB-encoded, clamped to alpha (DisplayPath::kPremultiplied).
+void tensor_to_frame(const torch::Tensor& image, AvatarFrame& frame) {
+  Rgba8Image rgba = image_tensor_to_rgba8(image, DisplayPath::kPremultiplied);
+  frame.width = rgba.width;
+  frame.height = rgba.height;
+  frame.pixels.swap(rgba.pixels);
+}
+
+std::string folder_name(const std::filesystem::path& folder) {
+  const std::filesystem::path clean = folder.has_filename() ? folder : folder.parent_path();
+  return clean.filename().string();
+}
+
+class StudentPoser final : public AvatarPoser {
+ public:
+  StudentPoser(std::shared_ptr<CharacterModel> model, std::unique_ptr<StudentEngine> engine, std::string description)
+      : model_(std::move(model)), engine_(std::move(engine)), description_(std::move(description)) {}
+
+  std::string description() const override { return description_; }
+
+  void render(const Pose& pose, AvatarFrame& frame) override {
+    torch::NoGradGuard no_grad;
+    const StudentOutputs outputs = engine_->run(pose);
+    tensor_to_frame(outputs.blended(), frame);
+  }
+
+ private:
+  std::shared_ptr<CharacterModel> model_;
+  std::unique_ptr<StudentEngine> engine_;
+  std::string description_;
+};
+
+struct EngineDecision {
+  StudentEngineKind kind = StudentEngineKind::kFast;
+  torch::Device device = torch::kCPU;
+  std::string warning;
+};
+
+EngineDecision decide_engine(const AvatarSettings& settings) {
+  EngineDecision decision;
+  const bool cuda = torch::cuda::is_available();
+  switch (settings.engine) {
+    case EngineChoice::kCpuFast:
+      break;
+    case EngineChoice::kCpuReference:
+      decision.kind = StudentEngineKind::kReference;
+      break;
+    case EngineChoice::kAuto:
+    case EngineChoice::kCuda:
+      if (cuda) {
+        const int count = static_cast<int>(torch::cuda::device_count());
+        if (settings.cuda_device >= count) {
+          decision.warning = "CUDA device " + std::to_string(settings.cuda_device) + " does not exist (" +
+                             std::to_string(count) + " found); using device 0";
+        }
+        decision.kind = StudentEngineKind::kReference;
+        decision.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(
+                                                          settings.cuda_device < count ? settings.cuda_device : 0));
+      } else if (settings.engine == EngineChoice::kCuda) {
+        decision.warning =
+            "CUDA is not available (this build's LibTorch has no CUDA, or no NVIDIA GPU was found); using the fast "
+            "CPU engine";
+      }
+      break;
+  }
+  return decision;
+}
+
+}  // namespace
+
+int engine_threads(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
+}
+
+LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
+  if (settings.model_folder.empty()) {
+    throw CharacterModelError("no character model chosen: pick a character model folder (one with "
+                              "character_model.yaml) in the source's properties");
+  }
+  const EngineDecision engine = decide_engine(settings);
+  auto model = std::make_shared<CharacterModel>(load_character_model(settings.model_folder, engine.device));
+  const int threads = engine_threads(settings.cpu_threads);
+  if (engine.kind == StudentEngineKind::kReference && engine.device.is_cpu()) torch::set_num_threads(threads);
+  auto student = make_student_engine(engine.kind, model, {threads});
+  std::string description = folder_name(model->files.yaml.parent_path()) + " · student · ";
+  if (engine.device.is_cuda()) {
+    description += "CUDA device " + std::to_string(engine.device.index());
+  } else {
+    description += std::string(engine.kind == StudentEngineKind::kFast ? "CPU fast engine" : "CPU reference engine") +
+                   ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+  }
+  LoadedPoser loaded;
+  loaded.poser = std::make_unique<StudentPoser>(std::move(model), std::move(student), std::move(description));
+  loaded.warning = engine.warning;
+  return loaded;
+}
+
+std::optional<AvatarFrame> load_still_frame(const AvatarSettings& settings) {
+  try {
+    std::filesystem::path image_file = settings.character_image;
+    if (image_file.empty()) image_file = read_character_model_files(settings.model_folder).character_image;
+    const Rgba8Image image = read_rgba8_image(image_file);
+    validate_character_image(image, image_file.string());
+    AvatarFrame frame;
+    tensor_to_frame(rgba8_to_tensor(image), frame);
+    return frame;
+  } catch (const std::exception&) {
+    return std::nullopt;  // the caller already reports why the model failed
+  }
+}
+
+AvatarFrame placeholder_frame() {
+  AvatarFrame frame;
+  frame.width = kFrameSize;
+  frame.height = kFrameSize;
+  frame.pixels.assign(static_cast<std::size_t>(kFrameSize) * kFrameSize * 4, 0);
+  // A head and shoulders in translucent grey (premultiplied), antialiased over one pixel.
+  const auto coverage = [](double distance) { return std::clamp(0.5 - distance, 0.0, 1.0); };
+  for (int y = 0; y < kFrameSize; ++y) {
+    for (int x = 0; x < kFrameSize; ++x) {
+      const double head = std::hypot(x - 256.0, y - 200.0) - 80.0;
+      const double body = std::hypot((x - 256.0) / 1.6, y - 470.0) - 110.0;
+      const double inside = std::max(coverage(head), y < 512 ? coverage(body) : 0.0);
+      const auto alpha = static_cast<std::uint8_t>(std::lround(150.0 * inside));
+      std::uint8_t* px = &frame.pixels[(static_cast<std::size_t>(y) * kFrameSize + x) * 4];
+      px[0] = px[1] = px[2] = static_cast<std::uint8_t>(std::lround(0.62 * alpha));
+      px[3] = alpha;
+    }
+  }
+  return frame;
+}
+
+}  // namespace tha4::avatar

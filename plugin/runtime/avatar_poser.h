@@ -1,0 +1,45 @@
+#pragma once
+// The model behind a source: loads what the settings name (a student character model folder) on the
+// engine they choose, and renders poses into OBS-ready frames. Runs on the render worker only.
+
+#include "plugin/runtime/avatar_settings.h"
+#include "plugin/runtime/frame_mailbox.h"
+
+#include "inference/pose/pose.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace tha4::avatar {
+
+class AvatarPoser {
+ public:
+  virtual ~AvatarPoser() = default;
+  // "lambda_00 · student · CPU fast engine, 2 threads"
+  virtual std::string description() const = 0;
+  // Poses the character into `frame` (512×512, premultiplied sRGB RGBA, see AvatarFrame).
+  virtual void render(const Pose& pose, AvatarFrame& frame) = 0;
+};
+
+struct LoadedPoser {
+  std::unique_ptr<AvatarPoser> poser;
+  std::string warning;  // e.g. "CUDA is not available, using the CPU" (empty when none)
+};
+
+// Loads the model named by the settings. Throws tha4::Error (CharacterModelError, ImageError,
+// WeightFileError, ...) with a message for the user.
+LoadedPoser load_avatar_poser(const AvatarSettings& settings);
+
+// The character image alone, as a frame: what the source shows while the model cannot run (a weight file
+// is corrupt, the engine failed). Nothing when the image itself cannot be read.
+std::optional<AvatarFrame> load_still_frame(const AvatarSettings& settings);
+
+// A neutral placeholder (a soft grey silhouette card) for when there is no usable character at all, so
+// the source is visibly there, not an invisible 512×512 hole.
+AvatarFrame placeholder_frame();
+
+// The CPU threads the engine gets for `requested` (0: half the hardware threads, at least 1).
+int engine_threads(int requested);
+
+}  // namespace tha4::avatar

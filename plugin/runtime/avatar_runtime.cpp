@@ -1,0 +1,380 @@
+#include "plugin/runtime/avatar_runtime.h"
+
+#include "plugin/runtime/avatar_poser.h"
+#include "plugin/runtime/pose_composer.h"
+#include "plugin/runtime/render_statistics.h"
+#include "plugin/runtime/tracking_input.h"
+#include "tracking/audio/lip_sync.h"
+#include "tracking/common/steady_seconds.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <utility>
+
+namespace tha4::avatar {
+
+const char* runtime_state_name(RuntimeState state) {
+  switch (state) {
+    case RuntimeState::kNoModel: return "no model";
+    case RuntimeState::kLoading: return "loading";
+    case RuntimeState::kRunning: return "running";
+    case RuntimeState::kError: return "error";
+  }
+  return "?";
+}
+
+namespace {
+
+using tracking::steady_seconds;
+
+tracking::LipSyncSettings lip_sync_settings(const AvatarSettings& settings) {
+  tracking::LipSyncSettings lip;
+  lip.gain_db = static_cast<float>(settings.lip_sync_gain_db);
+  return lip;
+}
+
+}  // namespace
+
+class AvatarRuntime::Worker {
+ public:
+  Worker(LogFunction log, const std::vector<ExpressionPreset>& presets) : log_(std::move(log)) {
+    composer_.expressions().set_presets(presets);
+    thread_ = std::thread([this] { run(); });
+  }
+
+  ~Worker() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  // ---- called from other threads: short critical sections only ----
+  void apply_settings(const AvatarSettings& settings) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      pending_settings_ = settings;
+    }
+    wake_.notify_all();
+  }
+  void set_showing(bool showing) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      showing_ = showing;
+    }
+    wake_.notify_all();
+  }
+  void calibrate() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      calibrate_requested_ = true;
+    }
+    wake_.notify_all();
+  }
+  void set_tracking_paused(bool paused) {
+    tracking_paused_.store(paused);
+    bump_status([&](RuntimeStatus& s) { s.tracking_paused = paused; });
+  }
+  bool tracking_paused() const { return tracking_paused_.load(); }
+  void set_expression_active(const std::string& id, bool active) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (active) {
+      active_expressions_.insert(id);
+    } else {
+      active_expressions_.erase(id);
+    }
+  }
+  bool expression_active(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return active_expressions_.count(id) != 0;
+  }
+  bool try_take_frame(AvatarFrame& frame) { return mailbox_.try_take(frame); }
+  void frame_shown(const AvatarFrame& frame, double shown_at_s) {
+    if (frame.pose_time_s > 0.0) statistics_.add_latency(shown_at_s - frame.pose_time_s);
+  }
+  bool submit_video_frame(const std::uint8_t* bgra, int width, int height, int stride, double timestamp_s) {
+    if (tracking_paused_.load()) return false;
+    return tracking_.submit_video_frame(bgra, width, height, stride, timestamp_s);
+  }
+  void submit_audio(const float* const* planes, int channels, int frames, int sample_rate) {
+    if (lip_sync_enabled_.load()) lip_sync_.submit_audio(planes, channels, frames, sample_rate);
+  }
+  RuntimeStatus status() const {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    RuntimeStatus copy = status_;
+    const RenderStatistics::Summary summary = statistics_.summary(steady_seconds());
+    copy.engine_fps = summary.fps;
+    copy.frame_ms = summary.frame_ms;
+    copy.latency_ms = summary.latency_ms;
+    copy.frames_rendered = summary.frames;
+    return copy;
+  }
+  std::uint64_t status_generation() const { return status_generation_.load(); }
+
+ private:
+  // ---- the worker thread ----
+  void run() {
+    double next_frame_s = steady_seconds();
+    for (;;) {
+      std::optional<AvatarSettings> settings;
+      bool calibrate = false;
+      bool showing = false;
+      std::set<std::string> expressions;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        // Sleep until the next frame is due (or forever while hidden or without a model), waking for
+        // settings, commands and shutdown.
+        const auto due = [&] { return stopping_ || pending_settings_ || calibrate_requested_; };
+        if (showing_ && has_something_to_render()) {
+          const double wait_s = next_frame_s - steady_seconds();
+          if (wait_s > 0.0) wake_.wait_for(lock, std::chrono::duration<double>(wait_s), due);
+        } else {
+          wake_.wait_for(lock, std::chrono::milliseconds(250), due);  // idle: poll the tracker status now and then
+        }
+        if (stopping_) break;
+        settings.swap(pending_settings_);
+        calibrate = std::exchange(calibrate_requested_, false);
+        showing = showing_;
+        expressions = active_expressions_;
+      }
+      if (settings) apply(*settings);
+      if (calibrate) {
+        tracking_.recalibrate();
+        composer_.calibrate();
+        log(LogLevel::kInfo, "neutral face calibrated");
+      }
+      for (const auto& preset : composer_.expressions().presets()) {
+        composer_.expressions().set_active(preset.id, expressions.count(preset.id) != 0 || preset.id == settings_.expression);
+      }
+      update_tracking_status();
+      const double now = steady_seconds();
+      if (!showing || !has_something_to_render()) {
+        next_frame_s = now;
+        continue;
+      }
+      if (now + 0.0005 < next_frame_s) continue;  // woken early by a command
+      render_frame(now);
+      const double period_s = 1.0 / std::clamp(settings_.display_fps, 1.0, 240.0);
+      next_frame_s = std::max(next_frame_s + period_s, steady_seconds() - period_s);
+    }
+    tracking_.reset();
+  }
+
+  bool has_something_to_render() const { return poser_ != nullptr || pending_still_.has_value(); }
+
+  void apply(const AvatarSettings& settings) {
+    const bool first = !has_settings_;
+    const bool model_changed = first || model_settings_differ(settings_, settings);
+    const bool tracking_changed = first || tracking_settings_differ(settings_, settings);
+    try {
+      composer_.set_settings(settings);
+      clear_error_if("pose");
+    } catch (const std::exception& e) {
+      set_error("pose", std::string("base pose: ") + e.what());
+    }
+    settings_ = settings;
+    has_settings_ = true;
+    lip_sync_.set_settings(lip_sync_settings(settings));
+    lip_sync_enabled_.store(settings.lip_sync != LipSyncMode::kOff);
+    if (model_changed) load_model();
+    if (tracking_changed) rebuild_tracking();
+    force_render_ = true;
+  }
+
+  void load_model() {
+    poser_.reset();
+    pending_still_.reset();
+    if (settings_.model_folder.empty()) {
+      set_state(RuntimeState::kNoModel, "", "no character model chosen: pick a character model folder");
+      pending_still_ = placeholder_frame();
+      return;
+    }
+    set_state(RuntimeState::kLoading, "", "");
+    log(LogLevel::kInfo, "loading the character model '" + settings_.model_folder + "'");
+    try {
+      const double start = steady_seconds();
+      LoadedPoser loaded = load_avatar_poser(settings_);
+      poser_ = std::move(loaded.poser);
+      set_state(RuntimeState::kRunning, poser_->description(), "", loaded.warning);
+      if (!loaded.warning.empty()) log(LogLevel::kWarning, loaded.warning);
+      log(LogLevel::kInfo, "loaded " + poser_->description() + " in " +
+                               std::to_string(static_cast<int>((steady_seconds() - start) * 1000.0)) + " ms");
+    } catch (const std::exception& e) {
+      set_state(RuntimeState::kError, "", e.what());
+      log(LogLevel::kError, std::string("cannot load the character model: ") + e.what());
+      auto still = load_still_frame(settings_);
+      pending_still_ = still ? std::move(*still) : placeholder_frame();
+    }
+  }
+
+  void rebuild_tracking() {
+    composer_.clear_tracking();
+    try {
+      tracking_.rebuild(settings_);
+      composer_.set_input_is_camera(tracking_.is_camera());
+      clear_error_if("tracking");
+    } catch (const std::exception& e) {
+      set_error("tracking", std::string("tracking: ") + e.what());
+      log(LogLevel::kError, std::string("cannot start tracking: ") + e.what());
+    }
+  }
+
+  void update_tracking_status() {
+    std::string text = tracking_.empty() ? std::string() : tracking_.status();
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    if (status_.tracking != text) {
+      status_.tracking = std::move(text);
+      status_generation_.fetch_add(1);
+    }
+  }
+
+  void render_frame(double now) {
+    if (!poser_) {  // an error or no model: show the still character or the placeholder once
+      if (pending_still_) {
+        pending_still_->sequence = ++sequence_;
+        pending_still_->pose_time_s = 0.0;
+        AvatarFrame still = *pending_still_;
+        mailbox_.publish(still);
+        pending_still_.reset();
+      }
+      return;
+    }
+    if (!tracking_paused_.load()) {
+      if (auto tracked = tracking_.latest()) composer_.add_tracked(*tracked);
+    }
+    Pose pose = composer_.motion_at(now);
+    if (settings_.lip_sync != LipSyncMode::kOff) {
+      const tracking::MouthShape mouth = lip_sync_.update(now);
+      const bool face = composer_.face_tracked() && !tracking_paused_.load();
+      float weight = 1.0F;
+      if (face) weight = settings_.lip_sync == LipSyncMode::kAlways ? 0.5F : 0.0F;
+      tracking::apply_mouth_shape(pose, mouth, weight);
+    }
+    composer_.apply_overrides(pose, now);
+    if (!force_render_ && last_pose_ && *last_pose_ == pose) return;  // nothing moved: keep the frame OBS has
+    force_render_ = false;
+    try {
+      const double start = steady_seconds();
+      poser_->render(pose, frame_);
+      if (settings_.debug_min_render_ms > 0) {
+        const double until = start + settings_.debug_min_render_ms / 1000.0;
+        while (steady_seconds() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      const double end = steady_seconds();
+      frame_.sequence = ++sequence_;
+      frame_.pose_time_s = now;
+      frame_.render_end_s = end;
+      mailbox_.publish(frame_);
+      statistics_.add_frame(end, end - start);
+      last_pose_ = pose;
+      clear_error_if("render");
+    } catch (const std::exception& e) {
+      set_error("render", std::string("rendering failed: ") + e.what());
+      log(LogLevel::kError, std::string("rendering failed: ") + e.what());
+      last_pose_ = pose;  // do not retry the same pose every frame
+    }
+  }
+
+  // ---- status ----
+  template <class F>
+  void bump_status(F&& change) {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    change(status_);
+    status_generation_.fetch_add(1);
+  }
+  void set_state(RuntimeState state, const std::string& model, const std::string& error,
+                 const std::string& warning = "") {
+    error_owner_ = error.empty() ? "" : "model";
+    bump_status([&](RuntimeStatus& s) {
+      s.state = state;
+      s.model = model;
+      s.error = error;
+      s.warning = warning;
+    });
+  }
+  // Errors that leave the model running (a bad base pose, a tracker that cannot start): shown until the
+  // part that caused them is fixed.
+  void set_error(const std::string& owner, const std::string& error) {
+    if (error_owner_ == "model") return;  // the model error matters more
+    error_owner_ = owner;
+    bump_status([&](RuntimeStatus& s) { s.error = error; });
+  }
+  void clear_error_if(const std::string& owner) {
+    if (error_owner_ != owner) return;
+    error_owner_.clear();
+    bump_status([&](RuntimeStatus& s) { s.error.clear(); });
+  }
+  void log(LogLevel level, const std::string& message) {
+    if (log_) log_(level, message);
+  }
+
+  LogFunction log_;
+
+  // Shared with other threads.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool showing_ = false;
+  bool calibrate_requested_ = false;
+  std::optional<AvatarSettings> pending_settings_;
+  std::set<std::string> active_expressions_;
+  std::atomic<bool> tracking_paused_{false};
+  std::atomic<bool> lip_sync_enabled_{false};
+  FrameMailbox mailbox_;
+  RenderStatistics statistics_;
+  tracking::LipSync lip_sync_;
+  TrackingInputHolder tracking_;
+  mutable std::mutex status_mutex_;
+  RuntimeStatus status_;
+  std::atomic<std::uint64_t> status_generation_{1};
+
+  // Worker thread only.
+  AvatarSettings settings_;
+  bool has_settings_ = false;
+  std::unique_ptr<AvatarPoser> poser_;
+  std::optional<AvatarFrame> pending_still_;
+  PoseComposer composer_;
+  AvatarFrame frame_;
+  std::optional<Pose> last_pose_;
+  bool force_render_ = true;
+  std::uint64_t sequence_ = 0;
+  std::string error_owner_;
+
+  std::thread thread_;  // last: it uses everything above
+};
+
+AvatarRuntime::AvatarRuntime(LogFunction log, std::vector<ExpressionPreset> presets)
+    : presets_(std::move(presets)), worker_(std::make_unique<Worker>(std::move(log), presets_)) {}
+AvatarRuntime::~AvatarRuntime() = default;
+
+void AvatarRuntime::apply_settings(const AvatarSettings& settings) { worker_->apply_settings(settings); }
+void AvatarRuntime::set_showing(bool showing) { worker_->set_showing(showing); }
+bool AvatarRuntime::try_take_frame(AvatarFrame& frame) { return worker_->try_take_frame(frame); }
+void AvatarRuntime::frame_shown(const AvatarFrame& frame, double shown_at_s) { worker_->frame_shown(frame, shown_at_s); }
+bool AvatarRuntime::submit_video_frame(const std::uint8_t* bgra, int width, int height, int stride,
+                                       double timestamp_s) {
+  return worker_->submit_video_frame(bgra, width, height, stride, timestamp_s);
+}
+void AvatarRuntime::submit_audio(const float* const* planes, int channels, int frames, int sample_rate) {
+  worker_->submit_audio(planes, channels, frames, sample_rate);
+}
+void AvatarRuntime::calibrate() { worker_->calibrate(); }
+void AvatarRuntime::set_tracking_paused(bool paused) { worker_->set_tracking_paused(paused); }
+bool AvatarRuntime::tracking_paused() const { return worker_->tracking_paused(); }
+void AvatarRuntime::set_expression_active(const std::string& id, bool active) {
+  worker_->set_expression_active(id, active);
+}
+bool AvatarRuntime::expression_active(const std::string& id) const { return worker_->expression_active(id); }
+RuntimeStatus AvatarRuntime::status() const { return worker_->status(); }
+std::uint64_t AvatarRuntime::status_generation() const { return worker_->status_generation(); }
+
+}  // namespace tha4::avatar

@@ -1,0 +1,67 @@
+#pragma once
+// The engine room of one avatar source: a render worker that loads the model (lazily: LibTorch starts
+// here, never in obs_module_load), owns the tracker and the lip sync, composes the pose at the display time
+// and renders it, and hands finished frames to OBS through a mailbox. Every public call returns at once:
+// nothing here makes OBS's graphics, audio or UI threads wait for inference.
+//
+// This header is free of LibTorch and OBS types, so the OBS glue (plugin/obs/) can include it without the
+// SIMDe/immintrin clash between OBS's and LibTorch's headers.
+
+#include "plugin/runtime/avatar_settings.h"
+#include "plugin/runtime/expression_presets.h"
+#include "plugin/runtime/frame_mailbox.h"
+#include "plugin/runtime/runtime_status.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tha4::avatar {
+
+enum class LogLevel { kError, kWarning, kInfo };
+using LogFunction = std::function<void(LogLevel, const std::string&)>;
+
+class AvatarRuntime {
+ public:
+  // `log` is called from the worker (the OBS glue forwards to blog). Starts the worker thread.
+  AvatarRuntime(LogFunction log, std::vector<ExpressionPreset> presets);
+  // Stops and joins the worker and the trackers. No frame is published after it returns.
+  ~AvatarRuntime();
+  AvatarRuntime(const AvatarRuntime&) = delete;
+  AvatarRuntime& operator=(const AvatarRuntime&) = delete;
+
+  // Any thread: records the settings and wakes the worker, which reloads what changed.
+  void apply_settings(const AvatarSettings& settings);
+  // Rendering runs only while the source is shown somewhere (OBS's show/hide); trackers keep running.
+  void set_showing(bool showing);
+
+  // Graphics thread: the newest finished frame, if there is one not taken yet (never waits).
+  bool try_take_frame(AvatarFrame& frame);
+  // Graphics thread: the frame taken last is now on the texture (measures pose-to-texture latency).
+  void frame_shown(const AvatarFrame& frame, double shown_at_s);
+  // Graphics thread: a BGRA frame of the OBS source chosen as tracking input. False when not wanted now.
+  bool submit_video_frame(const std::uint8_t* bgra, int width, int height, int stride, double timestamp_s);
+  // Audio thread: planar float audio of the source chosen for lip sync.
+  void submit_audio(const float* const* planes, int channels, int frames, int sample_rate);
+
+  // Any thread (buttons, hotkeys).
+  void calibrate();
+  void set_tracking_paused(bool paused);
+  bool tracking_paused() const;
+  void set_expression_active(const std::string& id, bool active);
+  bool expression_active(const std::string& id) const;
+  const std::vector<ExpressionPreset>& presets() const { return presets_; }
+
+  RuntimeStatus status() const;
+  // Cheap (an atomic): lets the graphics thread notice a status change without copying strings.
+  std::uint64_t status_generation() const;
+
+ private:
+  class Worker;
+  std::vector<ExpressionPreset> presets_;
+  std::unique_ptr<Worker> worker_;
+};
+
+}  // namespace tha4::avatar

@@ -1,0 +1,83 @@
+#pragma once
+// Everything a user can set on an avatar source, as plain values. The OBS layer fills it from the source's
+// settings (plugin/obs/settings_reader.cpp); the runtime only reads it. No OBS, no LibTorch types here.
+
+#include "tracking/common/eyebrow_down_mode.h"
+
+#include <cstdint>
+#include <string>
+
+namespace tha4::avatar {
+
+enum class EngineChoice {
+  kAuto,          // CUDA when this build and machine have it, else the fast CPU engine
+  kCpuFast,       // the folded, fused CPU engine (inference/fast/)
+  kCpuReference,  // LibTorch with the reference's operations: exact, slow
+  kCuda,          // LibTorch on an NVIDIA GPU
+};
+
+enum class TrackingInput {
+  kNone,          // idle animation and the manual pose only
+  kObsSource,     // frames of another OBS video source (a webcam already in the scene)
+  kCamera,        // a camera device opened by the plugin itself
+  kIFacialMocap,  // the iFacialMocap iPhone app over UDP
+  kVmc,           // a VMC protocol sender (VSeeFace, Warudo, ...) over UDP
+};
+
+enum class LipSyncMode {
+  kOff,
+  kWhenNoFace,   // the audio drives the mouth while no face is tracked
+  kAlways,       // blended with tracking all the time
+};
+
+enum class PresetHotkeyMode { kHold, kToggle };
+
+struct AvatarSettings {
+  // Model
+  std::string model_folder;     // a character_model.yaml folder, or a full-system weights folder
+  std::string character_image;  // the character PNG used with a full-system folder
+  EngineChoice engine = EngineChoice::kAuto;
+  int cuda_device = 0;
+  int cpu_threads = 0;          // 0: half the hardware threads, so OBS and its encoder keep theirs
+
+  // Output
+  double output_scale = 1.0;    // the source is 512·scale pixels square; OBS scales the texture
+  double display_fps = 30.0;    // OBS's frame rate: the renderer aims for it
+
+  // Tracking
+  TrackingInput tracking = TrackingInput::kNone;
+  std::string obs_video_source;  // by name, for kObsSource
+  std::string camera_device;     // e.g. /dev/video0, for kCamera
+  std::string phone_address;     // the iPhone's IPv4 address, for kIFacialMocap
+  int vmc_port = 39539;
+  bool mirror = true;
+  double smoothing = 0.3;        // 0 none .. 1 heavy
+  tracking::EyebrowDownMode eyebrow_down_mode = tracking::EyebrowDownMode::kAngry;
+  double iris_size = 0.0;        // iris_small_left/right: 0 normal .. 1 small
+  bool gaze = true;
+
+  // Idle animation (applies while no face is tracked)
+  double breaths_per_minute = 20.0;  // 0 turns breathing off
+  bool auto_blink = true;
+
+  // Expressions
+  std::string base_pose;          // "name=value, ..." under everything (the pose when nothing tracks)
+  std::string expression;         // a preset layered over tracking all the time ("" none)
+  PresetHotkeyMode preset_hotkey_mode = PresetHotkeyMode::kHold;
+
+  // Lip sync
+  LipSyncMode lip_sync = LipSyncMode::kOff;
+  std::string audio_source;       // by name
+  double lip_sync_gain_db = 0.0;
+
+  // For tests and benchmarks only (not in the properties): every render takes at least this long, which
+  // simulates a slow machine.
+  int debug_min_render_ms = 0;
+};
+
+// True when switching from `a` to `b` needs the model loaded again (on the worker).
+bool model_settings_differ(const AvatarSettings& a, const AvatarSettings& b);
+// True when the tracker has to be recreated.
+bool tracking_settings_differ(const AvatarSettings& a, const AvatarSettings& b);
+
+}  // namespace tha4::avatar

@@ -1,0 +1,124 @@
+#include "plugin/runtime/tracking_input.h"
+
+#include "tracking/camera/camera_feed.h"
+#include "tracking/camera/camera_tracker.h"
+#include "tracking/network/ifacialmocap_tracker.h"
+#include "tracking/network/vmc_tracker.h"
+
+#include <opencv2/core/mat.hpp>
+
+#include <stdexcept>
+
+namespace tha4::avatar {
+namespace {
+
+// /dev/video2 -> 2; a bare number is an index too. Anything else is opened as a path by OpenCV.
+std::optional<int> camera_index(const std::string& device) {
+  std::string digits = device;
+  const std::string prefix = "/dev/video";
+  if (digits.rfind(prefix, 0) == 0) digits = digits.substr(prefix.size());
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoi(digits);
+}
+
+tracking::TrackerSettings camera_settings(const AvatarSettings& settings) {
+  tracking::TrackerSettings tracker;
+  tracker.mapping.mirror = settings.mirror;
+  tracker.mapping.eyebrow_down_mode = settings.eyebrow_down_mode;
+  tracker.mapping.track_gaze = settings.gaze;
+  tracker.mapping.breaths_per_minute = settings.breaths_per_minute;
+  return tracker;
+}
+
+tracking::BlendshapePoseConverterConfig converter_config(const AvatarSettings& settings) {
+  tracking::BlendshapePoseConverterConfig config;
+  config.eyebrow_down_mode = settings.eyebrow_down_mode;
+  config.breaths_per_minute = static_cast<float>(settings.breaths_per_minute);
+  return config;
+}
+
+}  // namespace
+
+TrackingInputHolder::TrackingInputHolder() = default;
+TrackingInputHolder::~TrackingInputHolder() { reset(); }
+
+void TrackingInputHolder::reset() {
+  {
+    std::lock_guard<std::mutex> lock(external_mutex_);
+    external_ = nullptr;  // after this the graphics thread cannot reach the tracker
+  }
+  feed_.reset();  // the feed uses the tracker: stop it first
+  camera_ = nullptr;
+  tracker_.reset();
+}
+
+void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
+  reset();
+  switch (settings.tracking) {
+    case TrackingInput::kNone:
+      return;
+    case TrackingInput::kObsSource:
+    case TrackingInput::kCamera: {
+      auto camera = std::make_shared<tracking::CameraTracker>(camera_settings(settings));
+      camera_ = camera.get();
+      tracker_ = camera;
+      if (settings.tracking == TrackingInput::kCamera) {
+        if (settings.camera_device.empty()) {
+          reset();
+          throw std::runtime_error("no camera chosen: pick a camera device in the source's properties");
+        }
+        const std::string device = settings.camera_device;
+        feed_ = std::make_unique<tracking::CameraFeed>(
+            [device]() -> std::unique_ptr<tracking::FrameSource> {
+              if (const auto index = camera_index(device)) return tracking::VideoCaptureSource::open_camera(*index);
+              return tracking::VideoCaptureSource::open_file(device, false);
+            },
+            *camera_);
+      } else {
+        std::lock_guard<std::mutex> lock(external_mutex_);
+        external_ = camera_;
+      }
+      return;
+    }
+    case TrackingInput::kIFacialMocap: {
+      tracking::IFacialMocapTrackerOptions options;
+      options.phone_address = settings.phone_address;
+      options.converter = converter_config(settings);
+      tracker_ = std::make_shared<tracking::IFacialMocapTracker>(options);
+      return;
+    }
+    case TrackingInput::kVmc: {
+      tracking::VmcTrackerOptions options;
+      if (settings.vmc_port < 1 || settings.vmc_port > 65535) {
+        throw std::runtime_error("the VMC port must be between 1 and 65535");
+      }
+      options.port = static_cast<std::uint16_t>(settings.vmc_port);
+      options.converter = converter_config(settings);
+      tracker_ = std::make_shared<tracking::VmcTracker>(options);
+      return;
+    }
+  }
+}
+
+std::optional<tracking::TrackedPose> TrackingInputHolder::latest() const {
+  if (!tracker_) return std::nullopt;
+  return tracker_->latest();
+}
+
+std::string TrackingInputHolder::status() const { return tracker_ ? tracker_->status() : std::string(); }
+
+void TrackingInputHolder::recalibrate() {
+  if (camera_) camera_->recalibrate();
+}
+
+bool TrackingInputHolder::submit_video_frame(const std::uint8_t* bgra, int width, int height, int stride,
+                                             double timestamp_s) {
+  std::unique_lock<std::mutex> lock(external_mutex_, std::try_to_lock);
+  if (!lock.owns_lock() || external_ == nullptr || bgra == nullptr || width <= 0 || height <= 0) return false;
+  // The tracker copies the frame before returning, so wrapping OBS's mapped memory is safe.
+  const cv::Mat frame(height, width, CV_8UC4, const_cast<std::uint8_t*>(bgra), static_cast<std::size_t>(stride));
+  external_->submit_frame(frame, timestamp_s);
+  return true;
+}
+
+}  // namespace tha4::avatar
