@@ -1,0 +1,475 @@
+// The "THA4 Avatar" source inside a real libobs (headless, software GL): pixels against the CLI, alpha,
+// compositing through OBS's output, settings changes, errors, lifetime, hotkeys.
+#include "tests/obs/obs_host.h"
+#include "tests/obs/test_image.h"
+
+#include <catch2/catch.hpp>
+#include <obs-module.h>
+#include <util/platform.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+namespace tha4::obs_test {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr const char* kAvatarId = "tha4_avatar_source";
+
+// Settings for a deterministic avatar: a fixed pose, no idle motion, no tracking.
+obs_data_t* still_settings(const std::string& model, const std::string& pose, const char* engine = "cpu_fast") {
+  obs_data_t* settings = obs_data_create();
+  obs_data_set_string(settings, "model_folder", model.c_str());
+  obs_data_set_string(settings, "engine", engine);
+  obs_data_set_string(settings, "base_pose", pose.c_str());
+  obs_data_set_double(settings, "breaths_per_minute", 0.0);
+  obs_data_set_bool(settings, "auto_blink", false);
+  obs_data_set_string(settings, "tracking_input", "none");
+  return settings;
+}
+
+struct Avatar {
+  explicit Avatar(obs_data_t* settings, const char* name = "avatar") : source(kAvatarId, name, settings) {
+    obs_data_release(settings);
+    obs_source_inc_showing(source.get());  // as a preview or projector would
+  }
+  ~Avatar() { obs_source_dec_showing(source.get()); }
+  SourceRef source;
+};
+
+// Renders until two consecutive reads agree and `accept` holds (the worker needs a moment to load).
+Image settled_render(obs_source_t* source, const std::function<bool(const Image&)>& accept,
+                     std::chrono::milliseconds timeout = 60s) {
+  Image image;
+  Image previous;
+  wait_until(
+      [&] {
+        previous = image;
+        image = ObsHost::get().render_offscreen(source);
+        return !image.empty() && accept(image) && max_difference(image, previous) == 0;
+      },
+      timeout);
+  return image;
+}
+
+std::string status_line(obs_source_t* source) {
+  obs_properties_t* props = obs_source_properties(source);
+  obs_property_t* status = obs_properties_get(props, "status");
+  std::string text = status ? obs_property_description(status) : "";
+  obs_properties_destroy(props);
+  return text;
+}
+
+const std::string kPose = "head_y=0.6, neck_z=-0.3, mouth_aaa=1, eye_wink_left=1";
+
+}  // namespace
+
+TEST_CASE("obs: the module registers a localized source and get_properties(NULL) works", "[obs]") {
+  ObsHost::get();
+  const char* name = obs_source_get_display_name(kAvatarId);
+  REQUIRE(name != nullptr);
+  CHECK(std::string(name) == "THA4 Avatar");
+  obs_properties_t* props = obs_get_source_properties(kAvatarId);  // the type's properties: data == NULL
+  REQUIRE(props != nullptr);
+  obs_property_t* folder = obs_properties_get(props, "model_folder");
+  REQUIRE(folder != nullptr);
+  CHECK(std::string(obs_property_description(folder)) == "Character model folder");
+  for (const char* key : {"engine", "tracking_input", "obs_video_source", "phone_address", "vmc_port", "calibrate",
+                          "mirror", "smoothing", "eyebrow_down_mode", "iris_size", "gaze", "breaths_per_minute",
+                          "auto_blink", "expression", "lip_sync", "audio_source", "output_scale"}) {
+    INFO(key);
+    CHECK(obs_properties_get(props, key) != nullptr);
+  }
+  CHECK(obs_properties_get(props, "status") == nullptr);  // no instance, no status line
+  obs_properties_destroy(props);
+}
+
+TEST_CASE("obs: the source renders a pose like the CLI and is transparent around the character", "[obs]") {
+  ObsHost::get();
+  const std::string model = model_folder("lambda_00");
+  const Image expected = render_with_cli(model, kPose, "fast");
+  Avatar avatar(still_settings(model, kPose));
+  CHECK(obs_source_get_width(avatar.source.get()) == 512);
+  const Image shown = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  const int difference = max_difference(shown, expected);
+  INFO("max difference to `tha4 render`: " << difference);
+  CHECK(difference <= 2);
+  // Transparent where the CLI's image is: corners and the background around the character.
+  std::size_t transparent = 0;
+  std::size_t leaked = 0;
+  for (int y = 0; y < shown.height; ++y) {
+    for (int x = 0; x < shown.width; ++x) {
+      if (expected.at(x, y)[3] != 0) continue;
+      ++transparent;
+      const std::uint8_t* p = shown.at(x, y);
+      leaked += (p[0] | p[1] | p[2] | p[3]) != 0;
+    }
+  }
+  CHECK(transparent > 50000);
+  CHECK(leaked == 0);
+  CHECK(shown.at(0, 0)[3] == 0);
+  CHECK(opaque_pixels(shown) > 30000);
+  if (const char* dump = std::getenv("THA4_OBS_DUMP")) write_png(shown, std::string(dump) + "/offscreen.png");
+}
+
+
+TEST_CASE("obs: composited over a colour in a scene through OBS's output with no fringe", "[obs]") {
+  ObsHost::get();
+  const std::string model = model_folder("lambda_00");
+  const Image avatar_pixels = render_with_cli(model, kPose, "fast");
+  obs_scene_t* scene = obs_scene_create("composite");
+  obs_data_t* color_settings = obs_data_create();
+  obs_data_set_int(color_settings, "color", 0xFF20C040);  // ABGR: R=0x40 G=0xC0 B=0x20
+  obs_data_set_int(color_settings, "width", kCanvas);
+  obs_data_set_int(color_settings, "height", kCanvas);
+  SourceRef background(obs_get_latest_input_type_id("color_source"), "background", color_settings);
+  obs_data_release(color_settings);
+  obs_scene_add(scene, background.get());
+  obs_data_t* avatar_settings = still_settings(model, kPose);
+  SourceRef avatar(kAvatarId, "avatar", avatar_settings);
+  obs_data_release(avatar_settings);
+  obs_scene_add(scene, avatar.get());
+  obs_set_output_source(0, obs_scene_get_source(scene));
+
+  // Expected: OBS blends premultiplied colour over the background in linear light.
+  const double background_linear[3] = {srgb_to_linear(0x40 / 255.0), srgb_to_linear(0xC0 / 255.0),
+                                       srgb_to_linear(0x20 / 255.0)};
+  Image expected = avatar_pixels;
+  for (int y = 0; y < expected.height; ++y) {
+    for (int x = 0; x < expected.width; ++x) {
+      const std::uint8_t* a = avatar_pixels.at(x, y);
+      std::uint8_t* e = &expected.rgba[(static_cast<std::size_t>(y) * expected.width + x) * 4];
+      const double alpha = a[3] / 255.0;
+      for (int c = 0; c < 3; ++c) {
+        const double linear = srgb_to_linear(a[c] / 255.0) + background_linear[c] * (1.0 - alpha);
+        e[c] = static_cast<std::uint8_t>(std::lround(255.0 * linear_to_srgb(std::min(1.0, linear))));
+      }
+      e[3] = 255;
+    }
+  }
+  OutputCapture capture;
+  int difference = 255;
+  Image output;
+  wait_until(
+      [&] {
+        capture.wait_frames(1, 2s);
+        output = capture.latest();
+        difference = max_difference(output, expected);
+        return difference <= 3;
+      },
+      60s);
+  if (const char* dump = std::getenv("THA4_OBS_DUMP")) write_png(output, std::string(dump) + "/composite.png");
+  INFO("max difference to the linear-light composite: " << difference);
+  CHECK(difference <= 3);
+  // The background shows through unchanged where the character is transparent (no halo, no green).
+  CHECK(std::abs(output.at(5, 5)[0] - 0x40) <= 1);
+  CHECK(std::abs(output.at(5, 5)[1] - 0xC0) <= 1);
+  obs_set_output_source(0, nullptr);
+  obs_scene_release(scene);
+}
+
+TEST_CASE("obs: pose model and engine changes reach the output", "[obs]") {
+  ObsHost::get();
+  const std::string lambda_00 = model_folder("lambda_00");
+  const std::string lambda_01 = model_folder("lambda_01");
+  const std::string other_pose = "head_x=-0.5, eye_happy_wink=1, mouth_iii=0.8";
+  Avatar avatar(still_settings(lambda_00, kPose));
+  const auto shows = [&](const Image& expected) {
+    const Image shown = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+    const int difference = max_difference(shown, expected);
+    INFO("max difference " << difference);
+    return difference <= 2;
+  };
+  CHECK(shows(render_with_cli(lambda_00, kPose, "fast")));
+  avatar.source.update([&](obs_data_t* s) { obs_data_set_string(s, "base_pose", other_pose.c_str()); });
+  const Image posed = render_with_cli(lambda_00, other_pose, "fast");
+  CHECK(max_difference(posed, render_with_cli(lambda_00, kPose, "fast")) > 50);
+  CHECK(shows(posed));
+  avatar.source.update([&](obs_data_t* s) { obs_data_set_string(s, "model_folder", lambda_01.c_str()); });
+  CHECK(shows(render_with_cli(lambda_01, other_pose, "fast")));
+  avatar.source.update([&](obs_data_t* s) { obs_data_set_string(s, "engine", "cpu_reference"); });
+  CHECK(shows(render_with_cli(lambda_01, other_pose, "reference")));
+  CHECK(status_line(avatar.source.get()).find("reference") != std::string::npos);
+  avatar.source.update([&](obs_data_t* s) { obs_data_set_double(s, "output_scale", 0.5); });
+  CHECK(wait_until([&] { return obs_source_get_width(avatar.source.get()) == 256; }, 5s));
+}
+
+TEST_CASE("obs: a corrupt model shows the error and the still character and recovers", "[obs]") {
+  ObsHost::get();
+  namespace fs = std::filesystem;
+  const fs::path broken = fs::temp_directory_path() / ("tha4-obs-broken-" + std::to_string(::getpid()));
+  fs::remove_all(broken);
+  fs::copy(model_folder("lambda_00"), broken, fs::copy_options::recursive);
+  fs::resize_file(broken / "body_morpher.pt", fs::file_size(broken / "body_morpher.pt") / 2);
+
+  Avatar avatar(still_settings(broken.string(), kPose));
+  std::string status;
+  CHECK(wait_until(
+      [&] {
+        status = status_line(avatar.source.get());
+        return status.find("body_morpher.pt") != std::string::npos;
+      },
+      30s));
+  INFO("status: " << status);
+  CHECK(status.find("Not running") != std::string::npos);
+  // The still character: where the picture is opaque the colours are the picture's.
+  const Image picture = read_png((broken / "character.png").string());
+  const Image still = settled_render(avatar.source.get(), [](const Image& i) { return opaque_pixels(i) > 0; });
+  REQUIRE(!still.empty());
+  int worst = 0;
+  std::size_t opaque = 0;
+  for (int y = 0; y < picture.height; ++y) {
+    for (int x = 0; x < picture.width; ++x) {
+      const std::uint8_t* p = picture.at(x, y);
+      const std::uint8_t* q = still.at(x, y);
+      if (p[3] == 255) {
+        ++opaque;
+        for (int c = 0; c < 4; ++c) worst = std::max(worst, std::abs(p[c] - q[c]));
+      } else if (p[3] == 0) {
+        worst = std::max({worst, int(q[0]), int(q[1]), int(q[2]), int(q[3])});
+      }
+    }
+  }
+  CHECK(opaque > 30000);
+  CHECK(worst <= 1);
+  // Fixing the setting recovers without recreating the source.
+  avatar.source.update([&](obs_data_t* s) { obs_data_set_string(s, "model_folder", model_folder("lambda_00").c_str()); });
+  const Image expected = render_with_cli(model_folder("lambda_00"), kPose, "fast");
+  const Image shown = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  CHECK(max_difference(shown, expected) <= 2);
+  CHECK(wait_until([&] { return status_line(avatar.source.get()).find("Running") != std::string::npos; }, 10s));
+  fs::remove_all(broken);
+}
+
+TEST_CASE("obs: create and destroy loops and a settings storm neither crash nor leak", "[obs]") {
+  ObsHost::get();
+  const std::string lambda_00 = model_folder("lambda_00");
+  const std::string lambda_01 = model_folder("lambda_01");
+  for (int i = 0; i < 8; ++i) {
+    Avatar avatar(still_settings(i % 2 ? lambda_01 : lambda_00, kPose));
+    std::this_thread::sleep_for(std::chrono::milliseconds(40 * i));  // destroyed while loading, or after
+  }
+  Avatar avatar(still_settings(lambda_00, kPose));
+  const char* engines[] = {"cpu_fast", "cpu_reference", "auto", "cuda"};
+  for (int i = 0; i < 300; ++i) {
+    avatar.source.update([&](obs_data_t* s) {
+      obs_data_set_string(s, "base_pose", ("head_y=" + std::to_string((i % 21 - 10) / 10.0)).c_str());
+      obs_data_set_string(s, "engine", engines[i % 4]);
+      obs_data_set_string(s, "model_folder", i % 7 == 0 ? "/nonexistent" : (i % 3 ? lambda_00 : lambda_01).c_str());
+      obs_data_set_string(s, "tracking_input", i % 5 == 0 ? "vmc" : "none");
+      obs_data_set_int(s, "vmc_port", 0);
+    });
+    if (i % 50 == 0) obs_properties_destroy(obs_source_properties(avatar.source.get()));
+  }
+  const std::string final_pose = "head_y=0.4, mouth_ooo=1";
+  avatar.source.update([&](obs_data_t* s) {
+    obs_data_set_string(s, "base_pose", final_pose.c_str());
+    obs_data_set_string(s, "engine", "cpu_fast");
+    obs_data_set_string(s, "model_folder", lambda_00.c_str());
+    obs_data_set_string(s, "tracking_input", "none");
+  });
+  const Image expected = render_with_cli(lambda_00, final_pose, "fast");
+  const Image shown = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  CHECK(max_difference(shown, expected) <= 2);
+  // main() then shuts libobs down and fails the run if libobs counts a leaked allocation.
+}
+
+TEST_CASE("obs: a slow engine lowers the avatar's frame rate but never OBS's", "[obs][threading]") {
+  ObsHost::get();
+  obs_data_t* settings = still_settings(model_folder("lambda_00"), "");
+  obs_data_set_int(settings, "debug_min_render_ms", 400);     // a machine 10x too slow for 30 fps
+  obs_data_set_double(settings, "breaths_per_minute", 60.0);  // a new pose every frame
+  SourceRef avatar(kAvatarId, "slow avatar", settings);
+  obs_data_release(settings);
+  obs_set_output_source(0, avatar.get());
+  CHECK(wait_until([&] { return status_line(avatar.get()).find("Running") != std::string::npos; }, 30s));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+
+  OutputCapture capture;
+  const std::uint32_t lagged_before = obs_get_lagged_frames();
+  const std::uint32_t total_before = obs_get_total_frames();
+  const auto start = std::chrono::steady_clock::now();
+  // Meanwhile, a storm of settings updates (applied on OBS's graphics thread) must not stall it either.
+  for (int i = 0; i < 60; ++i) {
+    avatar.update([&](obs_data_t* s) { obs_data_set_double(s, "smoothing", (i % 10) / 10.0); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int frames = capture.frames();
+  const std::uint32_t rendered = obs_get_total_frames() - total_before;
+  const std::uint32_t lagged = obs_get_lagged_frames() - lagged_before;
+  const std::string status = status_line(avatar.get());
+  INFO("OBS output " << frames << " frames in " << seconds << " s, rendered " << rendered << ", lagged " << lagged
+                     << ", average frame time " << obs_get_average_frame_time_ns() / 1e6 << " ms; avatar: " << status);
+  CHECK(frames >= static_cast<int>(0.9 * 30 * seconds));
+  CHECK(lagged <= 2);
+  CHECK(obs_get_average_frame_time_ns() < 20'000'000ULL);
+  // The avatar itself ran at about 1000/400 = 2.5 frames per second.
+  CHECK(status.find(" frames/s") != std::string::npos);
+  const double avatar_fps = std::atof(status.substr(status.find('\n') + 1).c_str());
+  CHECK(avatar_fps > 1.0);
+  CHECK(avatar_fps < 3.5);
+  obs_set_output_source(0, nullptr);
+}
+
+namespace {
+obs_hotkey_id find_hotkey(const std::string& name) {
+  struct Search {
+    std::string name;
+    obs_hotkey_id id = OBS_INVALID_HOTKEY_ID;
+  } search{name};
+  obs_enum_hotkeys(
+      [](void* data, obs_hotkey_id id, obs_hotkey_t* hotkey) {
+        auto* s = static_cast<Search*>(data);
+        if (s->name == obs_hotkey_get_name(hotkey)) s->id = id;
+        return true;
+      },
+      &search);
+  return search.id;
+}
+}  // namespace
+
+TEST_CASE("obs: expression hotkeys layer a preset while held", "[obs]") {
+  ObsHost::get();
+  const std::string model = model_folder("lambda_00");
+  Avatar avatar(still_settings(model, ""));
+  const Image rest = render_with_cli(model, "", "fast");
+  const auto settled_to = [&](const Image& expected) {
+    return max_difference(settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; }),
+                          expected) <= 2;
+  };
+  CHECK(settled_to(rest));
+  const obs_hotkey_id surprised = find_hotkey("tha4_avatar.expression.surprised");
+  REQUIRE(surprised != OBS_INVALID_HOTKEY_ID);
+  CHECK(find_hotkey("tha4_avatar.calibrate") != OBS_INVALID_HOTKEY_ID);
+  CHECK(find_hotkey("tha4_avatar.pause_tracking") != OBS_INVALID_HOTKEY_ID);
+  obs_hotkey_enable_callback_rerouting(true);
+  obs_hotkey_trigger_routed_callback(surprised, true);
+  // data/expressions.txt: surprised = eyebrow_raised=1, eye_surprised=1, mouth_ooo=0.8, mouth_aaa=0
+  const Image expression = render_with_cli(model, "eyebrow_raised=1, eye_surprised=1, mouth_ooo=0.8", "fast");
+  CHECK(settled_to(expression));
+  obs_hotkey_trigger_routed_callback(surprised, false);
+  CHECK(settled_to(rest));
+}
+
+TEST_CASE("obs: frames of another OBS source drive the face tracker", "[obs][tracking]") {
+  ObsHost::get();
+  obs_data_t* image_settings = obs_data_create();
+  const std::string face = std::string(THA4_SOURCE_DIR) + "/../shared/tracking/dlib-faces/Tom_Cruise_avp_2014_4.jpg";
+  obs_data_set_string(image_settings, "file", face.c_str());
+  SourceRef camera("image_source", "webcam stand-in", image_settings);
+  obs_data_release(image_settings);
+  obs_data_t* settings = still_settings(model_folder("lambda_00"), "");
+  obs_data_set_string(settings, "tracking_input", "obs_source");
+  obs_data_set_string(settings, "obs_video_source", "webcam stand-in");
+  Avatar avatar(settings);
+  std::string status;
+  CHECK(wait_until(
+      [&] {
+        status = status_line(avatar.source.get());
+        return status.find("Tracking: tracking") != std::string::npos ||
+               status.find("Tracking: calibrating") != std::string::npos;
+      },
+      60s));
+  INFO("status: " << status);
+  CHECK(status.find("no face") == std::string::npos);
+}
+
+TEST_CASE("obs: lip sync opens the mouth with a voice and keeps it shut in silence", "[obs][audio]") {
+  ObsHost::get();
+  // A test audio source: a vowel-like buzz (pulse train through two formant resonators) or silence.
+  struct Tone {
+    obs_source_t* source = nullptr;
+    std::atomic<bool> voiced{false};
+    std::atomic<bool> stop{false};
+    std::thread thread;
+  };
+  static obs_source_info info = [] {
+    obs_source_info i = {};
+    i.id = "tha4_test_voice";
+    i.type = OBS_SOURCE_TYPE_INPUT;
+    i.output_flags = OBS_SOURCE_AUDIO;
+    i.get_name = [](void*) { return "test voice"; };
+    i.create = [](obs_data_t*, obs_source_t* source) -> void* {
+      auto* tone = new Tone();
+      tone->source = source;
+      tone->thread = std::thread([tone] {
+        constexpr int kRate = 48000;
+        constexpr int kChunk = 480;
+        std::vector<float> samples(kChunk);
+        double phase = 0.0;
+        double y1[2][2] = {};
+        const double formants[2] = {800.0, 1200.0};
+        std::uint64_t timestamp = os_gettime_ns();
+        while (!tone->stop.load()) {
+          for (int n = 0; n < kChunk; ++n) {
+            phase += 140.0 / kRate;
+            double x = phase >= 1.0 ? 1.0 : 0.0;
+            if (phase >= 1.0) phase -= 1.0;
+            for (int f = 0; f < 2; ++f) {  // two-pole resonator at each formant
+              const double r = std::exp(-3.14159265 * 100.0 / kRate);
+              const double theta = 2.0 * 3.14159265 * formants[f] / kRate;
+              const double y = x + 2.0 * r * std::cos(theta) * y1[f][0] - r * r * y1[f][1];
+              y1[f][1] = y1[f][0];
+              y1[f][0] = y;
+              x = y;
+            }
+            samples[n] = tone->voiced.load() ? static_cast<float>(0.02 * x) : 0.0f;
+          }
+          obs_source_audio audio = {};
+          audio.data[0] = reinterpret_cast<const std::uint8_t*>(samples.data());
+          audio.frames = kChunk;
+          audio.speakers = SPEAKERS_MONO;
+          audio.format = AUDIO_FORMAT_FLOAT;
+          audio.samples_per_sec = kRate;
+          audio.timestamp = timestamp;
+          obs_source_output_audio(tone->source, &audio);
+          timestamp += 10'000'000ULL;
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+      });
+      return tone;
+    };
+    i.destroy = [](void* data) {
+      auto* tone = static_cast<Tone*>(data);
+      tone->stop = true;
+      tone->thread.join();
+      delete tone;
+    };
+    return i;
+  }();
+  obs_register_source(&info);
+  SourceRef voice("tha4_test_voice", "microphone", nullptr);
+  auto* tone = static_cast<Tone*>(obs_obj_get_data(voice.get()));
+  const std::string model = model_folder("lambda_00");
+  obs_data_t* settings = still_settings(model, "");
+  obs_data_set_string(settings, "lip_sync", "when_no_face");
+  obs_data_set_string(settings, "audio_source", "microphone");
+  Avatar avatar(settings);
+  const Image rest = render_with_cli(model, "", "fast");
+  const Image silent = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, rest) <= 2; });
+  CHECK(max_difference(silent, rest) <= 2);
+  tone->voiced = true;
+  Image speaking;
+  CHECK(wait_until(
+      [&] {
+        speaking = ObsHost::get().render_offscreen(avatar.source.get());
+        return max_difference(speaking, rest) > 40;
+      },
+      30s));
+  tone->voiced = false;
+  const Image closed = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, rest) <= 2; });
+  CHECK(max_difference(closed, rest) <= 2);
+}
+
+}  // namespace tha4::obs_test
