@@ -11,7 +11,7 @@ packages=(
   # tracking: dlib with its 68-point landmark model
   libdlib-dev libdlib-data
   # OBS plugin and its headless tests
-  libobs-dev obs-studio xvfb xauth libgl1-mesa-dri
+  libobs-dev obs-studio libx11-dev xvfb xauth libgl1-mesa-dri dpkg-dev
   # tests and fuzzing
   catch2 clang libclang-rt-14-dev
 )
