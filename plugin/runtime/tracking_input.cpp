@@ -70,8 +70,14 @@ void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
         const std::string device = settings.camera_device;
         feed_ = std::make_unique<tracking::CameraFeed>(
             [device]() -> std::unique_ptr<tracking::FrameSource> {
-              if (const auto index = camera_index(device)) return tracking::VideoCaptureSource::open_camera(*index);
-              return tracking::VideoCaptureSource::open_file(device, false);
+              try {
+                if (const auto index = camera_index(device)) return tracking::VideoCaptureSource::open_camera(*index);
+                return tracking::VideoCaptureSource::open_file(device, false);
+              } catch (const tracking::FrameSourceError&) {
+                // The feed shows this as the tracking status and tries again every second.
+                throw tracking::FrameSourceError("cannot open the camera " + device +
+                                                 " (unplugged, or in use by another program); retrying");
+              }
             },
             *camera_);
       } else {

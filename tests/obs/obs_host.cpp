@@ -86,6 +86,7 @@ ObsHost::ObsHost() {
   audio.speakers = SPEAKERS_STEREO;
   if (!obs_reset_audio(&audio)) throw std::runtime_error("obs_reset_audio failed");
   load_module("/usr/lib/x86_64-linux-gnu/obs-plugins/image-source.so", "/usr/share/obs/obs-plugins/image-source");
+  load_module("/usr/lib/x86_64-linux-gnu/obs-plugins/obs-filters.so", "/usr/share/obs/obs-plugins/obs-filters");
   load_module(plugin_binary(), plugin_data());
 }
 

@@ -5,34 +5,42 @@
 #
 # Usage: record_with_obs.sh BUILD_DIR MODELS_DIR RECORDING_CHECK VMC_SCRIPT_SENDER
 #   BUILD_DIR          a configured+built tree with the obs-plugin install component (build/default)
-#   MODELS_DIR         the folder holding lambda_00/ (character_model.yaml)
+#   MODELS_DIR         the folder holding lambda_00/ (character_model.yaml); "-": $THA4_MODELS, else
+#                      <repo>/../shared/models (as the other tests)
 #   RECORDING_CHECK    the recording_check binary (tests/obs/recording_check.cpp)
 #   VMC_SCRIPT_SENDER  the vmc_script_sender binary (tests/obs/vmc_script_sender.cpp)
 # Environment: RECORD_SECONDS (default 4), KEEP_WORK=1 keeps the work dir (HOME, log, recording, frames),
-#   OBS (default obs). Needs obs-studio, xvfb, xauth, libgl1-mesa-dri. Exit 0 only when everything passes.
+#   OBS (default obs), CMAKE (default cmake). Needs obs-studio, xvfb, xauth, libgl1-mesa-dri. Exit 0 only when everything passes,
+#   77 (CTest SKIP_RETURN_CODE) when obs, xvfb-run or the model is missing, 2 on usage errors, else 1.
 set -euo pipefail
 if [ $# -ne 4 ]; then
-  sed -n '2,12p' "$0" >&2
+  sed -n '2,14p' "$0" >&2
   exit 2
 fi
 build_dir=$(cd "$1" && pwd)
-models_dir=$(cd "$2" && pwd)
+models_dir=$2
+if [ "$models_dir" = - ]; then
+  models_dir=${THA4_MODELS:-$(dirname "$0")/../../../shared/models}
+fi
 checker=$(readlink -f "$3")
 sender=$(readlink -f "$4")
 secs=${RECORD_SECONDS:-4}
 obs_bin=${OBS:-obs}
 for f in "$checker" "$sender"; do [ -x "$f" ] || { echo "FAIL: $f is not executable"; exit 2; }; done
-[ -f "$models_dir/lambda_00/character_model.yaml" ] || { echo "FAIL: no $models_dir/lambda_00/character_model.yaml"; exit 2; }
-command -v "$obs_bin" > /dev/null || { echo "FAIL: no obs binary"; exit 2; }
-command -v xvfb-run > /dev/null || { echo "FAIL: no xvfb-run"; exit 2; }
+[ -f "$build_dir/cmake_install.cmake" ] || { echo "FAIL: $build_dir is not a CMake build tree"; exit 2; }
+[ -f "$models_dir/lambda_00/character_model.yaml" ] || { echo "SKIP: no $models_dir/lambda_00/character_model.yaml"; exit 77; }
+models_dir=$(cd "$models_dir" && pwd)
+for tool in "$obs_bin" xvfb-run xauth Xvfb; do
+  command -v "$tool" > /dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
+done
 
 t0=$(date +%s%N)
 elapsed() { echo "$(( ($(date +%s%N) - t0) / 1000000 ))" | sed -E 's/([0-9]{3})$/.\1/; s/^\./0./'; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/tha4-obs-record.XXXXXX")
-runner= sender_pid=
+runner='' sender_pid=''
 cleanup() {
-  [ -n "$sender_pid" ] && kill "$sender_pid" 2> /dev/null || true
-  [ -n "$runner" ] && kill "$runner" 2> /dev/null || true
+  if [ -n "$sender_pid" ]; then kill "$sender_pid" 2> /dev/null || true; fi
+  if [ -n "$runner" ]; then kill "$runner" 2> /dev/null || true; fi
   if [ -n "${KEEP_WORK:-}" ]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -44,13 +52,14 @@ cfg=$XDG_CONFIG_HOME/obs-studio
 mkdir -p "$cfg/basic/profiles/Tha4Test" "$cfg/basic/scenes" "$work/rec" "$work/frames"
 
 # The plugin, exactly as a user installs it (README: "Install the OBS plugin").
-cmake --install "$build_dir" --component obs-plugin --prefix "$cfg/plugins/tha4-avatar" > "$work/install.log"
+"${CMAKE:-cmake}" --install "$build_dir" --component obs-plugin --prefix "$cfg/plugins/tha4-avatar" > "$work/install.log"
 [ -f "$cfg/plugins/tha4-avatar/bin/64bit/tha4-avatar.so" ] || { cat "$work/install.log"; echo "FAIL: install"; exit 1; }
 
 # A free UDP port for the avatar's VMC receiver.
 port=
 for _ in $(seq 1 50); do
   p=$(( 20000 + RANDOM % 40000 ))
+  if ! command -v ss > /dev/null; then port=$p; break; fi  # no iproute2: a random port is nearly always free
   if ! ss -Hlun "sport = :$p" 2> /dev/null | grep -q .; then port=$p; break; fi
 done
 [ -n "$port" ] || { echo "FAIL: no free UDP port"; exit 1; }

@@ -472,4 +472,76 @@ TEST_CASE("obs: lip sync opens the mouth with a voice and keeps it shut in silen
   CHECK(max_difference(closed, rest) <= 2);
 }
 
+TEST_CASE("obs: the source renders the same through a filter and inside a group", "[obs]") {
+  ObsHost::get();
+  const std::string model = model_folder("lambda_00");
+  const Image expected = render_with_cli(model, kPose, "fast");
+  Avatar avatar(still_settings(model, kPose));
+  // A filter chain: OBS renders the source into the filter's texture first (Crop/Pad with no crop draws it
+  // unchanged), so the blend state and colour space the source sets must survive that detour.
+  obs_data_t* crop_settings = obs_data_create();
+  obs_source_t* crop = obs_source_create_private("crop_filter", "crop", crop_settings);
+  obs_data_release(crop_settings);
+  REQUIRE(crop != nullptr);
+  obs_source_filter_add(avatar.source.get(), crop);
+  const Image filtered =
+      settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  INFO("through the filter: max difference " << max_difference(filtered, expected));
+  CHECK(max_difference(filtered, expected) <= 2);
+  obs_source_filter_remove(avatar.source.get(), crop);
+  obs_source_release(crop);
+  // A group inside a scene, rendered as the scene.
+  obs_scene_t* scene = obs_scene_create_private("grouped");
+  obs_sceneitem_t* group = obs_scene_add_group(scene, "group");
+  obs_scene_t* group_scene = obs_group_from_source(obs_sceneitem_get_source(group));
+  obs_scene_add(group_scene, avatar.source.get());
+  const Image grouped =
+      settled_render(obs_scene_get_source(scene), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  INFO("inside a group: max difference " << max_difference(grouped, expected));
+  CHECK(max_difference(grouped, expected) <= 2);
+  obs_scene_release(scene);
+}
+
+TEST_CASE("obs: a camera that is gone and a port in use are reported and the avatar keeps rendering", "[obs]") {
+  ObsHost::get();
+  const std::string model = model_folder("lambda_00");
+  obs_data_t* camera_settings = still_settings(model, kPose);
+  obs_data_set_string(camera_settings, "tracking_input", "camera");
+  obs_data_set_string(camera_settings, "camera_device", "/dev/video97");
+  Avatar camera_avatar(camera_settings, "camera avatar");
+  std::string status;
+  CHECK(wait_until(
+      [&] {
+        status = status_line(camera_avatar.source.get());
+        return status.find("Tracking: cannot open the camera /dev/video97") != std::string::npos;
+      },
+      30s));
+  INFO("camera status: " << status);
+  const Image expected = render_with_cli(model, kPose, "fast");
+  const Image shown = settled_render(camera_avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  CHECK(max_difference(shown, expected) <= 2);
+
+  // Two avatars cannot both listen on one VMC port: the second says so.
+  obs_data_t* first = still_settings(model, kPose);
+  obs_data_set_string(first, "tracking_input", "vmc");
+  obs_data_set_int(first, "vmc_port", 39593);
+  Avatar listening(first, "first vmc avatar");
+  CHECK(wait_until([&] { return status_line(listening.source.get()).find("Running") != std::string::npos; }, 30s));
+  obs_data_t* second = still_settings(model, kPose);
+  obs_data_set_string(second, "tracking_input", "vmc");
+  obs_data_set_int(second, "vmc_port", 39593);
+  Avatar refused(second, "second vmc avatar");
+  CHECK(wait_until(
+      [&] {
+        status = status_line(refused.source.get());
+        return status.find("Problem: tracking:") != std::string::npos;
+      },
+      30s));
+  INFO("second avatar status: " << status);
+  CHECK(status.find("39593") != std::string::npos);
+  const Image still_rendering =
+      settled_render(refused.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  CHECK(max_difference(still_rendering, expected) <= 2);
+}
+
 }  // namespace tha4::obs_test

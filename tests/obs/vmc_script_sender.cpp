@@ -5,8 +5,8 @@
 //
 // Every frame (default 30 Hz) it sends one OSC bundle, built with the project's own encoder
 // (tracking/network/osc_message.h):
-//   /VMC/Ext/Bone/Pos  "Head" px py pz qx qy qz qw   a Unity quaternion yawing ±DEG (default 25°) at HEAD-HZ
-//   /VMC/Ext/Blend/Val "jawOpen" v                   the jaw opening and closing at MOUTH-HZ (0..1)
+//   /VMC/Ext/Bone/Pos  "Head" px py pz qx qy qz qw   a Unity quaternion yawing ±DEG (default 25°) at HEAD-HZ (0.45)
+//   /VMC/Ext/Blend/Val "jawOpen" v                   the jaw opening and closing at MOUTH-HZ (1.3; 0..1)
 //   /VMC/Ext/Blend/Apply
 // Only osc_message.cpp is needed from libtha4_tracking_network.a (no LibTorch). Prints one line per
 // second and a summary; exits 0 when every packet was sent.
@@ -30,8 +30,8 @@ namespace {
 
 void usage(const char* argv0) {
   std::fprintf(stderr,
-               "usage: %s --port P [--seconds S=10] [--fps F=30] [--yaw DEG=25] [--head-hz HZ=0.5] "
-               "[--mouth-hz HZ=1.5]\n",
+               "usage: %s --port P [--seconds S=10] [--fps F=30] [--yaw DEG=25] [--head-hz HZ=0.45] "
+               "[--mouth-hz HZ=1.3]\n",
                argv0);
 }
 
@@ -39,7 +39,7 @@ void usage(const char* argv0) {
 
 int main(int argc, char** argv) {
   int port = 0;
-  double seconds = 10.0, fps = 30.0, yaw_amplitude_deg = 25.0, head_hz = 0.5, mouth_hz = 1.5;
+  double seconds = 10.0, fps = 30.0, yaw_amplitude_deg = 25.0, head_hz = 0.45, mouth_hz = 1.3;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
