@@ -222,6 +222,7 @@ class AvatarRuntime::Worker {
       tracking_.rebuild(settings_);
       composer_.set_input_is_camera(tracking_.is_camera());
       clear_error_if("tracking");
+      if (!tracking_.empty()) log(LogLevel::kInfo, "tracking from " + tracking_.description());
     } catch (const std::exception& e) {
       set_error("tracking", std::string("tracking: ") + e.what());
       log(LogLevel::kError, std::string("cannot start tracking: ") + e.what());

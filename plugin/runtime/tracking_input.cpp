@@ -50,6 +50,7 @@ void TrackingInputHolder::reset() {
   feed_.reset();  // the feed uses the tracker: stop it first
   camera_ = nullptr;
   tracker_.reset();
+  description_.clear();
 }
 
 void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
@@ -68,6 +69,7 @@ void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
           throw std::runtime_error("no camera chosen: pick a camera device in the source's properties");
         }
         const std::string device = settings.camera_device;
+        description_ = "the camera " + settings.camera_device;
         feed_ = std::make_unique<tracking::CameraFeed>(
             [device]() -> std::unique_ptr<tracking::FrameSource> {
               try {
@@ -81,6 +83,7 @@ void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
             },
             *camera_);
       } else {
+        description_ = "the OBS source '" + settings.obs_video_source + "'";
         std::lock_guard<std::mutex> lock(external_mutex_);
         external_ = camera_;
       }
@@ -90,7 +93,11 @@ void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
       tracking::IFacialMocapTrackerOptions options;
       options.phone_address = settings.phone_address;
       options.converter = converter_config(settings);
-      tracker_ = std::make_shared<tracking::IFacialMocapTracker>(options);
+      auto phone = std::make_shared<tracking::IFacialMocapTracker>(options);
+      description_ = "iFacialMocap on UDP port " + std::to_string(phone->port()) +
+                     (settings.phone_address.empty() ? std::string(" (waiting for the phone)")
+                                                     : " (asking " + settings.phone_address + " to stream)");
+      tracker_ = std::move(phone);
       return;
     }
     case TrackingInput::kVmc: {
@@ -100,7 +107,9 @@ void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
       }
       options.port = static_cast<std::uint16_t>(settings.vmc_port);
       options.converter = converter_config(settings);
-      tracker_ = std::make_shared<tracking::VmcTracker>(options);
+      auto vmc = std::make_shared<tracking::VmcTracker>(options);
+      description_ = "VMC on UDP port " + std::to_string(vmc->port());
+      tracker_ = std::move(vmc);
       return;
     }
   }

@@ -36,6 +36,8 @@ class TrackingInputHolder {
   std::optional<tracking::TrackedPose> latest() const;
   std::string status() const;
   bool is_camera() const { return camera_ != nullptr; }
+  // What the tracker listens to, for the log: "VMC on UDP port 39539", "the OBS source 'Webcam'", ...
+  const std::string& description() const { return description_; }
   bool empty() const { return tracker_ == nullptr; }
   void recalibrate();
 
@@ -45,6 +47,7 @@ class TrackingInputHolder {
 
  private:
   std::shared_ptr<tracking::PoseTracker> tracker_;
+  std::string description_;
   tracking::CameraTracker* camera_ = nullptr;      // tracker_ when it is a camera tracker
   std::unique_ptr<tracking::CameraFeed> feed_;     // reads a camera device into camera_
   std::mutex external_mutex_;                      // guards external_ (the graphics thread only try-locks)
