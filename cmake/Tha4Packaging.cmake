@@ -5,8 +5,10 @@ set(CPACK_PACKAGE_NAME "obs-tha4-avatar")
 set(CPACK_PACKAGE_VENDOR "THA4 Avatar for OBS")
 set(CPACK_PACKAGE_CONTACT "THA4 Avatar maintainers <tha4-avatar@users.noreply.github.com>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Talking Head Anime 4 avatar source for OBS Studio")
-set(CPACK_PACKAGE_DESCRIPTION
-    "A live anime avatar from one picture, driven by a webcam, a phone tracker or the microphone. Character models are downloaded separately.")
+set(CPACK_PACKAGE_DESCRIPTION "A live anime avatar from one picture, driven by a webcam, a phone tracker
+or the microphone. Character models are downloaded separately.")
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/pkhungurn/talking-head-anime-4-demo")
+set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION "video")
