@@ -52,14 +52,6 @@ Sample measure(obs_source_t* scene, double seconds) {
   return sample;
 }
 
-std::string status_of(obs_source_t* source) {
-  obs_properties_t* props = obs_source_properties(source);
-  obs_property_t* status = obs_properties_get(props, "status");
-  std::string text = status ? obs_property_description(status) : "";
-  obs_properties_destroy(props);
-  return text;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,7 +86,7 @@ int main(int argc, char** argv) {
     obs_data_release(settings);
     obs_scene_add(scene, avatar);
     const Sample with = measure(obs_scene_get_source(scene), seconds);
-    const std::string status = status_of(avatar);
+    const std::string status = status_line(avatar);
 
     // The same avatar holding still: the worker renders nothing, so what remains is OBS drawing the texture
     // (on this machine: software GL, which costs CPU like everything else).

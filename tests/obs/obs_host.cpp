@@ -184,6 +184,14 @@ int OutputCapture::frames() {
   return frames_;
 }
 
+std::string status_line(obs_source_t* source) {
+  obs_properties_t* props = obs_source_properties(source);
+  obs_property_t* status = obs_properties_get(props, "status");
+  std::string text = status ? obs_property_description(status) : "";
+  obs_properties_destroy(props);
+  return text;
+}
+
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

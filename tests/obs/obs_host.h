@@ -55,6 +55,9 @@ class OutputCapture {
   int frames_ = 0;
 };
 
+// The avatar source's status line, as its properties dialog shows it ("" when there is none).
+std::string status_line(obs_source_t* source);
+
 // Polls `done` every 20 ms until it holds or `timeout` passes.
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 

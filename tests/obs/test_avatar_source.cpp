@@ -62,14 +62,6 @@ Image settled_render(obs_source_t* source, const std::function<bool(const Image&
   return image;
 }
 
-std::string status_line(obs_source_t* source) {
-  obs_properties_t* props = obs_source_properties(source);
-  obs_property_t* status = obs_properties_get(props, "status");
-  std::string text = status ? obs_property_description(status) : "";
-  obs_properties_destroy(props);
-  return text;
-}
-
 const std::string kPose = "head_y=0.6, neck_z=-0.3, mouth_aaa=1, eye_wink_left=1";
 
 }  // namespace
