@@ -88,6 +88,7 @@ void add_bench_command(CLI::App& app) {
   student->add_option("--warmup", options->warmup, "Untimed warm-up frames")->check(CLI::Range(0, 1000));
   student->callback([options] { run_student_bench(*options); });
   add_tracking_bench_command(*bench);
+  add_full_bench_command(*bench);
 }
 
 }  // namespace tha4::cli

@@ -23,16 +23,11 @@ void EngineOptions::add_to(CLI::App& command) {
   command.add_option("--threads", threads, "CPU threads (0: all hardware threads)")->check(CLI::Range(0, 1024));
 }
 
-namespace {
-
-// Applies --threads (0 = hardware threads) to LibTorch; returns the count in use.
 int apply_thread_count(int threads) {
   const int count = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(count);
   return count;
 }
-
-}  // namespace
 
 torch::Device parse_device(const std::string& name) {
   torch::Device device = torch::kCPU;

@@ -31,6 +31,9 @@ struct LoadedEngine {
   int threads = 1;  // CPU threads in use (--threads resolved)
 };
 
+// Applies --threads (0 = hardware threads) to LibTorch; returns the count in use.
+int apply_thread_count(int threads);
+
 // Sets LibTorch's thread count, resolves and loads the character, and creates the engine.
 LoadedEngine load_engine(const EngineOptions& options);
 

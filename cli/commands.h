@@ -12,5 +12,7 @@ void add_demo_command(CLI::App& app);
 void add_puppet_command(CLI::App& app);
 // `bench tracking`, registered under the `bench` subcommand.
 void add_tracking_bench_command(CLI::App& bench);
+// `bench full`, registered under the `bench` subcommand.
+void add_full_bench_command(CLI::App& bench);
 
 }  // namespace tha4::cli

@@ -1,6 +1,7 @@
 // tha4 render: pose the character and write PNGs.
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/full_system.h"
 #include "inference/image/display.h"
 #include "inference/util/errors.h"
 
@@ -13,6 +14,8 @@ namespace {
 
 struct RenderOptions {
   EngineOptions engine;
+  std::string model = "student";
+  FullSystemOptions full;
   std::string pose;
   std::string poses_file;
   std::string output = "out.png";
@@ -42,20 +45,52 @@ void list_parameters() {
   }
 }
 
-void run_render(const RenderOptions& options) {
-  std::vector<Pose> poses;
-  if (!options.poses_file.empty()) {
-    poses = read_pose_file(options.poses_file);
-  } else {
-    poses.push_back(parse_pose_or_warn(options.pose));
+std::vector<Pose> requested_poses(const RenderOptions& options) {
+  if (!options.poses_file.empty()) return read_pose_file(options.poses_file);
+  return {parse_pose_or_warn(options.pose)};
+}
+
+std::filesystem::path output_file(const RenderOptions& options, std::size_t index) {
+  return options.poses_file.empty() ? std::filesystem::path(options.output) : numbered(options.output, index);
+}
+
+// --model full: the five-step teacher (mode_07) from the official weights in --tha4-dir.
+void run_full_render(const RenderOptions& options) {
+  const std::vector<Pose> poses = requested_poses(options);
+  if (options.full.tha4_dir.empty()) {
+    throw Error("--model full needs --tha4-dir (the folder with the five official weight files)\n" +
+                full_system_download_help());
   }
+  apply_thread_count(options.engine.threads);
+  const torch::Device device = parse_device(options.engine.device);
+  const torch::Tensor image = load_full_system_image(options.full, options.engine, device);
+  FullPoser poser(load_full_system(options.full.tha4_dir, full_system_config(options.full), device));
+  const DisplayPath display = parse_display(options.display);
+  for (std::size_t i = 0; i < poses.size(); ++i) {
+    const std::vector<torch::Tensor> outputs = poser.pose(image, pose_tensor(poses[i], device));
+    const std::filesystem::path file = output_file(options, i);
+    write_png(output_tensor_to_rgba8(outputs[static_cast<std::size_t>(options.output_index)][0], display), file);
+    std::cout << file.string() << "  (full system, " << full_output_name(options.output_index)
+              << ", pose: " << (format_pose(poses[i]).empty() ? "rest" : format_pose(poses[i])) << ")\n";
+  }
+}
+
+void run_render(const RenderOptions& options) {
+  if (options.model == "full") {
+    run_full_render(options);
+    return;
+  }
+  if (options.output_index >= kStudentOutputCount) {
+    throw Error("the student has outputs 0 to " + std::to_string(kStudentOutputCount - 1) +
+                " (the full system's 33 outputs need --model full)");
+  }
+  const std::vector<Pose> poses = requested_poses(options);
   LoadedEngine loaded = load_engine(options.engine);
   const auto output = static_cast<StudentOutput>(options.output_index);
   const DisplayPath display = parse_display(options.display);
   for (std::size_t i = 0; i < poses.size(); ++i) {
     const StudentOutputs outputs = loaded.engine->run(poses[i]);
-    const std::filesystem::path file = options.poses_file.empty() ? std::filesystem::path(options.output)
-                                                                   : numbered(options.output, i);
+    const std::filesystem::path file = output_file(options, i);
     write_png(output_tensor_to_rgba8(outputs[output], display), file);
     std::cout << file.string() << "  (" << student_output_name(output) << ", pose: "
               << (format_pose(poses[i]).empty() ? "rest" : format_pose(poses[i])) << ")\n";
@@ -68,6 +103,11 @@ void add_render_command(CLI::App& app) {
   auto options = std::make_shared<RenderOptions>();
   CLI::App* command = app.add_subcommand("render", "Pose the character and write PNG images");
   options->engine.add_to(*command);
+  command->add_option("--model", options->model,
+                      "student: the character model's small networks (default); full: the full THA4 system "
+                      "(five teacher networks, slow; needs --tha4-dir)")
+      ->check(CLI::IsMember({"student", "full"}));
+  options->full.add_to(*command);
   auto* pose = command->add_option("--pose", options->pose,
                                    "Pose as name=value,... (e.g. \"head_x=0.5,mouth_aaa=1\"; eye_wink=1 sets both "
                                    "sides); default: rest pose");
@@ -76,8 +116,9 @@ void add_render_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   command->add_option("-o,--output", options->output, "Output PNG (numbered _0000, _0001, ... with --poses)");
   command->add_option("--output-index", options->output_index,
-                      "Which output: 0 blended image, 1 alpha, 2 colour change, 3 warped, 4 grid change, 5 face")
-      ->check(CLI::Range(0, kStudentOutputCount - 1));
+                      "Which output: 0 blended image, 1 alpha, 2 colour change, 3 warped, 4 grid change, 5 face; "
+                      "--model full: 0 to 32 in mode_07's order (0 is the final image)")
+      ->check(CLI::Range(0, full_output::kCount - 1));
   command->add_option("--display", options->display,
                       "round: the reference manual poser's bytes (default); truncate: the puppeteers'; straight: "
                       "un-premultiplied alpha for compositing; premultiplied: the OBS source's texture")

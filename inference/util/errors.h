@@ -36,4 +36,10 @@ class CharacterModelError : public Error {
   using Error::Error;
 };
 
+// The full system's weight folder is missing or incomplete.
+class FullSystemError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace tha4

@@ -1,0 +1,122 @@
+// tha4 bench full: per-frame timing of the full THA4 system (mode_07's five networks), split per network.
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "cli/full_system.h"
+#include "inference/util/errors.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <random>
+
+namespace tha4::cli {
+namespace {
+
+struct FullBenchOptions {
+  EngineOptions engine;  // --character, --threads, --device (the student engine choice is unused)
+  FullSystemOptions full;
+  bool official = false;
+  int frames = 5;
+  int warmup = 1;
+};
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// A new random pose every frame, so that only the decomposer (which depends on the image alone) can be cached.
+Pose random_pose(std::mt19937& rng) {
+  Pose pose = rest_pose();
+  for (const auto& p : pose_parameters()) pose[p.index] = std::uniform_real_distribution<float>(p.min, p.max)(rng);
+  return pose;
+}
+
+// The character picture, or a plain synthetic one when no character model is around (timing only).
+torch::Tensor bench_image(const FullBenchOptions& options, const torch::Device& device) {
+  try {
+    return load_full_system_image(options.full, options.engine, device);
+  } catch (const CharacterModelError&) {
+    if (!options.full.image.empty() || options.engine.character) throw;
+    std::printf("  (no character model found: timing a synthetic picture)\n");
+    return torch::linspace(-1.0, 1.0, 4 * 512 * 512).view({1, 4, 512, 512}).to(device);
+  }
+}
+
+void run_full_bench(const FullBenchOptions& options) {
+  const int threads = apply_thread_count(options.engine.threads);
+  const torch::Device device = parse_device(options.engine.device);
+  // Sizes: --full-config, else the official ones for --official or real weights, else the reduced test sizes.
+  const bool official = options.official || !options.full.tha4_dir.empty();
+  const std::string sizes = !options.full.config_json.empty() ? "--full-config" : official ? "official" : "reduced";
+  const FullSystemConfig config = !options.full.config_json.empty() ? full_system_config(options.full)
+                                  : official                        ? FullSystemConfig::official()
+                                                                    : FullSystemConfig::reduced();
+  FullSystemNetworks networks;
+  if (!options.full.tha4_dir.empty()) {
+    networks = load_full_system(options.full.tha4_dir, config, device);
+  } else {
+    torch::manual_seed(0);  // timing does not depend on the values
+    networks = FullSystemNetworks::create(config);
+    networks.to(device);
+  }
+  int64_t parameters = 0;
+  for (const auto& [name, module] : networks.named_modules()) {
+    for (const auto& p : module->parameters()) parameters += p.numel();
+  }
+  std::printf("bench full: %s sizes (%.1f M parameters), %s, %d thread(s), device %s, %d frame(s) after %d warm-up\n",
+              sizes.c_str(), static_cast<double>(parameters) / 1e6,
+              options.full.tha4_dir.empty() ? "random weights" : ("weights from " + options.full.tha4_dir).c_str(),
+              threads, device.str().c_str(), options.frames, options.warmup);
+  const torch::Tensor image = bench_image(options, device);
+  FullPoser poser(std::move(networks));
+
+  std::mt19937 rng(1234);
+  FullPoserTimings first;
+  for (int i = 0; i < options.warmup; ++i) poser.pose(image, pose_tensor(random_pose(rng), device), i == 0 ? &first : nullptr);
+  std::vector<FullPoserTimings> timings(static_cast<std::size_t>(options.frames));
+  for (auto& t : timings) poser.pose(image, pose_tensor(random_pose(rng), device), &t);
+  if (options.warmup == 0) first = timings.front();
+
+  const auto column = [&](const std::function<double(const FullPoserTimings&)>& field) {
+    std::vector<double> values;
+    for (const auto& t : timings) values.push_back(field(t));
+    return median(values);
+  };
+  const double total = column([](const FullPoserTimings& t) { return t.total(); });
+  std::printf("  frame                      median %10.1f ms   %7.3f frames/s   peak memory %.0f MiB\n", total,
+              1000.0 / total, peak_memory_mib());
+  const std::vector<std::pair<const char*, std::function<double(const FullPoserTimings&)>>> rows = {
+      {"eyebrow_decomposer", [](const FullPoserTimings& t) { return t.eyebrow_decomposer; }},
+      {"eyebrow_morphing_combiner", [](const FullPoserTimings& t) { return t.eyebrow_morphing_combiner; }},
+      {"face_morpher", [](const FullPoserTimings& t) { return t.face_morpher; }},
+      {"body_morpher (rotator)", [](const FullPoserTimings& t) { return t.body_morpher; }},
+      {"upscaler (editor)", [](const FullPoserTimings& t) { return t.upscaler; }},
+      {"crops, pastes, resizes", [](const FullPoserTimings& t) { return t.other; }},
+  };
+  for (const auto& [name, field] : rows) {
+    const double ms = column(field);
+    std::printf("  %-26s median %10.1f ms   %5.1f%%\n", name, ms, 100.0 * ms / total);
+  }
+  std::printf("  (the decomposer depends on the picture only and is cached across frames; uncached it took %.1f ms)\n",
+              first.eyebrow_decomposer);
+}
+
+}  // namespace
+
+void add_full_bench_command(CLI::App& bench) {
+  auto options = std::make_shared<FullBenchOptions>();
+  CLI::App* full = bench.add_subcommand(
+      "full", "Time the full THA4 system (five teacher networks) on a 512x512 frame, split per network");
+  options->engine.add_to(*full);
+  options->full.add_to(*full);
+  full->add_flag("--official", options->official,
+                 "Official network sizes (164 M parameters; slow on a CPU) instead of the reduced test sizes");
+  full->add_option("--frames", options->frames, "Timed frames")->check(CLI::Range(1, 100000));
+  full->add_option("--warmup", options->warmup, "Untimed warm-up frames")->check(CLI::Range(0, 1000));
+  full->callback([options] { run_full_bench(*options); });
+}
+
+}  // namespace tha4::cli

@@ -1,0 +1,42 @@
+#include "cli/full_system.h"
+
+#include "inference/full/full_system_config_json.h"
+#include "inference/image/image_io.h"
+#include "inference/student/model_locator.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tha4::cli {
+
+void FullSystemOptions::add_to(CLI::App& command) {
+  command.add_option("--tha4-dir", tha4_dir,
+                     "--model full: folder with the official teacher weights (eyebrow_decomposer.pt, "
+                     "eyebrow_morphing_combiner.pt, face_morpher.pt, body_morpher.pt, upscaler.pt)");
+  command.add_option("--full-config", config_json,
+                     "--model full: network sizes as a teacher_pipeline.json-style file (default: the official ones)")
+      ->check(CLI::ExistingFile);
+  command.add_option("--image", image,
+                     "--model full: the 512x512 RGBA character picture (default: the --character model's picture)")
+      ->check(CLI::ExistingFile);
+}
+
+FullSystemConfig full_system_config(const FullSystemOptions& options) {
+  if (options.config_json.empty()) return FullSystemConfig::official();
+  return full_system_config_from_pipeline_json(read_json_file(options.config_json));
+}
+
+torch::Tensor load_full_system_image(const FullSystemOptions& options, const EngineOptions& engine,
+                                     const torch::Device& device) {
+  const std::filesystem::path file = options.image.empty()
+                                         ? read_character_model_files(resolve_character(engine.character)).character_image
+                                         : std::filesystem::path(options.image);
+  const Rgba8Image image = read_rgba8_image(file);
+  validate_character_image(image, file.string());
+  return rgba8_to_tensor(image).unsqueeze(0).to(device);
+}
+
+torch::Tensor pose_tensor(const Pose& pose, const torch::Device& device) {
+  return torch::from_blob(const_cast<float*>(pose.data()), {1, kPoseSize}, torch::kFloat32).clone().to(device);
+}
+
+}  // namespace tha4::cli

@@ -1,0 +1,35 @@
+#pragma once
+// `--model full`: the options and loading that `render` and `bench full` share for the full THA4 system.
+
+#include "cli/cli_common.h"
+#include "inference/full/full_poser.h"
+
+#include <CLI/CLI.hpp>
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+namespace tha4::cli {
+
+struct FullSystemOptions {
+  std::string tha4_dir;     // folder with the five official weight files
+  std::string config_json;  // a teacher_pipeline.json-style file; empty: the official configuration
+  std::string image;        // the character image; empty: the --character model's image
+
+  // Adds --tha4-dir, --full-config and --image to `command`.
+  void add_to(CLI::App& command);
+};
+
+// The configuration --full-config names, or the official one.
+FullSystemConfig full_system_config(const FullSystemOptions& options);
+
+// The character picture as a (1, 4, 512, 512) reference tensor on `device`: --image, else the image of
+// --character's model folder. The same checks as the student path (512×512 RGBA with transparency).
+torch::Tensor load_full_system_image(const FullSystemOptions& options, const EngineOptions& engine,
+                                     const torch::Device& device);
+
+// (1, 45) float tensor of a pose, on `device`.
+torch::Tensor pose_tensor(const Pose& pose, const torch::Device& device);
+
+}  // namespace tha4::cli

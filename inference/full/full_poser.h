@@ -1,0 +1,101 @@
+#pragma once
+// The full THA4 system, poser mode_07 (spec §4.5): eyebrow decomposer → eyebrow morphing combiner → face
+// morpher → half-resolution rotator → editor, with mode_07's crops, pastes and interpolations, returning its
+// 33 outputs. The decomposer depends on the image only, so its outputs are cached per character image.
+
+#include "inference/full/editor.h"
+#include "inference/full/eyebrow_decomposer.h"
+#include "inference/full/eyebrow_morphing_combiner.h"
+#include "inference/full/face_morpher.h"
+#include "inference/full/full_system_config.h"
+#include "inference/full/half_res_rotator.h"
+
+#include <torch/torch.h>
+
+#include <array>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tha4 {
+
+// Where each network's outputs start in mode_07's list (33 = 5 + 1 + 5 + 8 + 8 + 6).
+namespace full_output {
+constexpr int kEditor = 0;           // upscaler [merged (the final image), alpha, warped, grid_change, direct]
+constexpr int kFaceMorphedFull = 5;  // the character with the morphed face pasted in
+constexpr int kRotator = 6;          // body_morpher [merged, alpha, warped, grid_change, direct] at half size
+constexpr int kFaceMorpher = 11;     // face_morpher outputs 0-7
+constexpr int kCombiner = 19;        // eyebrow_morphing_combiner outputs 0-7
+constexpr int kDecomposer = 27;      // eyebrow_decomposer outputs 0-5
+constexpr int kCount = 33;
+constexpr int kFinalImage = kEditor;
+}  // namespace full_output
+
+// "upscaler.merged", "face_morphed_full", "face_morpher.output_image", ... (the golden JSON's names).
+std::string full_output_name(int index);
+
+// The five networks, named by their mode_07 keys (which are also their weight files' names).
+struct FullSystemNetworks {
+  EyebrowDecomposer eyebrow_decomposer{nullptr};
+  EyebrowMorphingCombiner eyebrow_morphing_combiner{nullptr};
+  FaceMorpher face_morpher{nullptr};
+  HalfResRotator body_morpher{nullptr};
+  Editor upscaler{nullptr};
+
+  // Builds the networks of `config` with LibTorch's default initialisation (for benchmarks and tests).
+  static FullSystemNetworks create(const FullSystemConfig& config);
+  // Every network as (name, module), in mode_07's order.
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> named_modules() const;
+  void to(const torch::Device& device);
+};
+
+// The five official weight file names, e.g. "eyebrow_decomposer.pt".
+const std::array<std::string_view, 5>& full_system_weight_files();
+
+// How users get the official teacher weights (shown in errors).
+std::string full_system_download_help();
+
+// Builds the networks of `config` and loads `<folder>/<name>.pt` into each (strict keys, shapes, dtypes).
+// Throws FullSystemError naming every missing file and how to download them, WeightFileError for a file
+// that does not match (naming the file and the key).
+FullSystemNetworks load_full_system(const std::filesystem::path& folder,
+                                    const FullSystemConfig& config = FullSystemConfig::official(),
+                                    const torch::Device& device = torch::kCPU);
+
+// Wall time of each step of one call, in milliseconds (the decomposer's is 0 when its cache answered).
+struct FullPoserTimings {
+  double eyebrow_decomposer = 0, eyebrow_morphing_combiner = 0, face_morpher = 0, body_morpher = 0, upscaler = 0;
+  double other = 0;  // crops, pastes, interpolations, the cache check
+  double total() const {
+    return eyebrow_decomposer + eyebrow_morphing_combiner + face_morpher + body_morpher + upscaler + other;
+  }
+};
+
+class FullPoser {
+ public:
+  // Puts the networks in eval mode. Throws Error when their sizes do not fit mode_07's fixed geometry
+  // (128 eyebrow crop, 192 face crop, 256 half size, 512 image, pose split 12 + 27 + 6).
+  explicit FullPoser(FullSystemNetworks networks);
+
+  // image (N, 4, 512, 512), pose (N, 45), on the networks' device -> mode_07's 33 outputs (full_output::*).
+  // Neither input is modified. `timings`, when given, receives the time of each step.
+  std::vector<torch::Tensor> pose(const torch::Tensor& image, const torch::Tensor& pose,
+                                  FullPoserTimings* timings = nullptr);
+
+  // Whether the last pose() call reused the cached decomposer outputs.
+  bool last_call_used_decomposer_cache() const { return used_cache_; }
+  const FullSystemNetworks& networks() const { return networks_; }
+
+ private:
+  std::vector<torch::Tensor> decompose(const torch::Tensor& image);
+
+  FullSystemNetworks networks_;
+  // The decomposer cache (spec §4.5) holds a *copy* of the image it was computed from, so that a caller
+  // editing its tensor in place cannot make the cache stale (the reference keeps a reference).
+  torch::Tensor cached_image_;
+  std::vector<torch::Tensor> cached_decomposer_outputs_;
+  bool used_cache_ = false;
+};
+
+}  // namespace tha4

@@ -1,0 +1,16 @@
+#pragma once
+// Input checks of the teacher networks: the reference asserts exact shapes; here a wrong shape is an Error
+// that names the network, the input, the expected and the found shape.
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace tha4 {
+
+// Throws Error unless `tensor` is defined and has `expected` sizes, where -1 matches any size.
+void check_shape(const torch::Tensor& tensor, const std::vector<int64_t>& expected, const std::string& network,
+                 const std::string& what);
+
+}  // namespace tha4

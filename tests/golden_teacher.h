@@ -1,0 +1,47 @@
+#pragma once
+// The teacher goldens of ../shared/golden/teacher/ (README in ../shared/golden): per-network files with
+// weights, inputs and outputs of reduced networks, and the five-step pipeline file.
+
+#include "inference/weights/tensor_archive.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tha4::test {
+
+struct TeacherNetworkGolden {
+  std::string name;                  // the mode_07 key, e.g. "eyebrow_decomposer"
+  nlohmann::json json;               // NAME.json
+  std::vector<NamedTensor> weights;  // `weights.<k>` with the prefix removed, in file order
+  std::vector<torch::Tensor> inputs;   // input.0, input.1, ...
+  std::vector<torch::Tensor> outputs;  // output.0, output.1, ...
+};
+
+// golden_dir()/teacher.
+std::filesystem::path teacher_golden_dir();
+
+// Every per-network golden (NAME.pt + NAME.json, teacher_pipeline excluded), sorted by name.
+std::vector<std::string> teacher_network_golden_names();
+TeacherNetworkGolden load_teacher_network_golden(const std::string& name);
+
+// The per-network weights of `name` alone (for building the pipeline's networks).
+std::vector<NamedTensor> load_teacher_network_weights(const std::string& name);
+
+// A teacher network built from its mode_07 name and a reference Args constructor (JSON), with a forward
+// that takes the reference forward's positional inputs and returns its output list.
+struct BuiltTeacherNetwork {
+  std::shared_ptr<torch::nn::Module> module;
+  std::function<std::vector<torch::Tensor>(const std::vector<torch::Tensor>&)> forward;
+};
+BuiltTeacherNetwork build_teacher_network(const std::string& name, const nlohmann::json& args_constructor);
+
+// Writes float tensors as a torch.save zip archive like the official weight files (storages tagged cuda:0).
+void write_tensor_archive(const std::filesystem::path& file, const std::vector<NamedTensor>& tensors);
+
+}  // namespace tha4::test

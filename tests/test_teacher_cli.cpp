@@ -1,0 +1,116 @@
+// `tha4 render --model full` and `tha4 bench full`, end to end through the built binary, with the golden's
+// reduced weights written as a weight folder.
+#include "inference/full/full_poser.h"
+#include "inference/image/display.h"
+#include "inference/image/image_io.h"
+#include "tests/golden_teacher.h"
+#include "tests/test_support.h"
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+
+using tha4::test::ScratchDir;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliResult {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+std::string quote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+CliResult run_cli(const std::vector<std::string>& args) {
+  std::string command = quote(THA4_CLI_PATH);
+  for (const auto& arg : args) command += " " + quote(arg);
+  command += " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+void write_weight_folder(const fs::path& folder) {
+  for (const auto file : tha4::full_system_weight_files()) {
+    tha4::test::write_tensor_archive(folder / file,
+                                     tha4::test::load_teacher_network_weights(fs::path(file).stem().string()));
+  }
+}
+
+std::string pipeline_json() { return (tha4::test::teacher_golden_dir() / "teacher_pipeline.json").string(); }
+std::string character_png() { return (tha4::test::shared_images_dir() / "lambda_00.png").string(); }
+
+}  // namespace
+
+TEST_CASE("teacher cli: render --model full writes the pipeline's final image", "[teacher][cli]") {
+  ScratchDir dir("teacher-cli");
+  write_weight_folder(dir.path());
+  const auto out = dir.path() / "full.png";
+  // The golden's "expressive" pose (teacher_pipeline.json), whose final image is output.0[1].
+  const std::string pose =
+      "eyebrow_troubled_left=0.5,eyebrow_raised_right=0.8,eye_wink_left=1,mouth_aaa=1,iris_rotation_x=0.8,"
+      "iris_rotation_y=-0.4,head_x=1,head_y=-1,neck_z=0.5,body_y=-0.7,body_z=0.3,breathing=0.6";
+  const CliResult result =
+      run_cli({"render", "--model", "full", "--tha4-dir", dir.path().string(), "--full-config", pipeline_json(),
+               "--image", character_png(), "--pose", pose, "-o", out.string(), "--threads", "2"});
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Contains("upscaler.merged"));
+  const tha4::Rgba8Image rendered = tha4::read_rgba8_image(out);
+  const auto golden = tha4::read_tensor_archive(tha4::test::teacher_golden_dir() / "teacher_pipeline.pt");
+  const tha4::Rgba8Image expected = tha4::image_tensor_to_rgba8(
+      tha4::find_tensor(golden, "output.0", "teacher_pipeline.pt")[1], tha4::DisplayPath::kReferenceRound);
+  REQUIRE(rendered.width == 512);
+  REQUIRE(rendered.height == 512);
+  // End-to-end rounding moves a few edge pixels (golden README: max 5e-2, mean 2e-4 on [-1, 1]).
+  double total = 0;
+  for (std::size_t i = 0; i < rendered.pixels.size(); ++i) total += std::abs(rendered.pixels[i] - expected.pixels[i]);
+  CHECK(total / static_cast<double>(rendered.pixels.size()) <= 0.05);
+}
+
+TEST_CASE("teacher cli: a missing weight file or a bad picture fails with a message", "[teacher][cli]") {
+  ScratchDir dir("teacher-cli-errors");
+  write_weight_folder(dir.path());
+  fs::remove(dir.path() / "eyebrow_morphing_combiner.pt");
+  const auto out = (dir.path() / "x.png").string();
+  CliResult r = run_cli({"render", "--model", "full", "--tha4-dir", dir.path().string(), "--full-config",
+                         pipeline_json(), "--image", character_png(), "-o", out});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("eyebrow_morphing_combiner.pt") && Contains("talking-head-anime-4-demo"));
+  r = run_cli({"render", "--model", "full", "--image", character_png(), "-o", out});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("--tha4-dir"));
+
+  // The same picture rules as the student: 512x512 RGBA with transparency.
+  write_weight_folder(dir.path());
+  const auto small = dir.path() / "small.png";
+  tha4::write_png(tha4::Rgba8Image(256, 256), small);
+  r = run_cli({"render", "--model", "full", "--tha4-dir", dir.path().string(), "--full-config", pipeline_json(),
+               "--image", small.string(), "-o", out});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("256x256"));
+  CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("teacher cli: bench full reports the time per frame and per network", "[teacher][cli]") {
+  const CliResult r = run_cli({"bench", "full", "--frames", "1", "--warmup", "0", "--threads", "2", "--image",
+                               character_png()});
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Contains("reduced sizes") && Contains("median") && Contains("upscaler (editor)") &&
+                           Contains("body_morpher (rotator)") && Contains("eyebrow_decomposer"));
+}
