@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the cuda preset against PyTorch's CUDA LibTorch, runs the tests that need a GPU and the
+# benchmarks, and prints a table: engine, median ms/frame, speed-up over the PyTorch eager reference, PSNR
+# against the reference engine. Needs an NVIDIA GPU, nvcc (CUDA_HOME or /usr/local/cuda) and a Python with a
+# CUDA build of torch (pip install torch). Usage: scripts/gpu-check.sh [character folder] [frames]
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+character="${1:-$root/../shared/models/lambda_00}"
+frames="${2:-200}"
+jobs="${JOBS:-$(nproc)}"
+python="${PYTHON:-python3}"
+cd "$root"
+
+torch_prefix="$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')"
+"$python" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else "torch sees no CUDA device")'
+
+echo "== configure and build (cuda preset, Torch from $torch_prefix)"
+cmake --preset cuda -DCMAKE_PREFIX_PATH="$torch_prefix" -DTHA4_OBS_PLUGIN=OFF
+cmake --build build/cuda -j "$jobs" --target tha4_cuda_tests tha4_cuda_bench tha4_tests
+
+echo "== CUDA tests"
+./build/cuda/tests/tha4_cuda_tests
+echo "== CPU emulation tests (the same binary CI runs)"
+./build/cuda/tests/tha4_tests "cuda emulation:*"
+
+echo "== benchmarks ($frames frames each, after warm-up)"
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+"$python" bench/reference_student.py "$character" --frames "$frames" | tee -a "$results"
+./build/cuda/bench/tha4_cuda_bench "$character" "$frames" | tee -a "$results"
+
+echo
+awk '
+  /^RESULT / {
+    for (i = 2; i <= NF; ++i) { split($i, kv, "="); field[kv[1]] = kv[2] }
+    name = field["engine"]; order[++n] = name; ms[name] = field["median_ms"]
+    psnr[name] = ("psnr_db" in field) ? field["psnr_db"] " dB" : "(is the reference)"
+    delete field
+  }
+  END {
+    ref = ms["reference-pytorch"]
+    printf "%-20s %16s %18s %22s\n", "engine", "ms/frame (median)", "speed-up vs ref", "PSNR vs reference"
+    for (i = 1; i <= n; ++i) {
+      e = order[i]
+      ratio = (ref > 0 && ms[e] > 0) ? sprintf("%.1fx", ref / ms[e]) : "-"
+      printf "%-20s %16.3f %18s %22s\n", e, ms[e], ratio, psnr[e]
+    }
+  }' "$results"
