@@ -6,6 +6,7 @@
 #include "inference/util/errors.h"
 #include "plugin/runtime/avatar_runtime.h"
 #include "plugin/runtime/frame_mailbox.h"
+#include "plugin/runtime/full_system_poser.h"
 #include "plugin/runtime/idle_animation.h"
 #include "plugin/runtime/pose_composer.h"
 #include "plugin/runtime/pose_interpolator.h"
@@ -307,6 +308,44 @@ TEST_CASE("avatar runtime: renders the pose like the engine and reports errors w
   CHECK(frame.width == 512);
   // Destroying the runtime right after new settings (a model load in flight) returns promptly.
   runtime.apply_settings(still(""));
+}
+
+TEST_CASE("avatar runtime: a full-system folder is recognised and an incomplete one says what is missing", "[avatar]") {
+  test::ScratchDir folder("avatar-full-system");
+  CHECK_FALSE(is_full_system_folder(folder.path()));
+  CHECK_FALSE(is_full_system_folder(test::models_dir() / "lambda_00"));  // a student model
+  std::ofstream(folder.path() / "eyebrow_decomposer.pt") << "not a weight file";
+  CHECK(is_full_system_folder(folder.path()));
+
+  AvatarRuntime runtime({}, {});
+  AvatarSettings settings = still("");
+  settings.model_folder = folder.path().string();
+  settings.character_image = (test::models_dir() / "lambda_00" / "character.png").string();
+  runtime.apply_settings(settings);
+  runtime.set_showing(true);
+  AvatarFrame frame;
+  REQUIRE(wait_for([&] { return runtime.try_take_frame(frame); }, 30.0));
+  const RuntimeStatus status = runtime.status();
+  CHECK(status.state == RuntimeState::kError);
+  CHECK_THAT(status.error, Contains("face_morpher.pt") && Contains("upscaler.pt"));
+  // Meanwhile the source shows the character picture itself.
+  const Rgba8Image picture = read_rgba8_image(settings.character_image);
+  REQUIRE(frame.width == picture.width);
+  std::size_t same = 0;
+  std::size_t opaque = 0;
+  for (std::size_t i = 0; i < picture.pixels.size(); i += 4) {
+    if (picture.pixels[i + 3] != 255) continue;
+    ++opaque;
+    same += std::equal(&picture.pixels[i], &picture.pixels[i + 4], &frame.pixels[i],
+                       [](std::uint8_t a, std::uint8_t b) { return std::abs(a - b) <= 1; });
+  }
+  CHECK(opaque > 30000);
+  CHECK(same == opaque);
+  // Without a picture the full system cannot run, and the status says so.
+  settings.character_image.clear();
+  std::ofstream(folder.path() / "face_morpher.pt") << "x";
+  runtime.apply_settings(settings);
+  CHECK(wait_for([&] { return runtime.status().error.find("character picture") != std::string::npos; }, 10.0));
 }
 
 }  // namespace tha4::avatar

@@ -1,5 +1,7 @@
 #include "plugin/runtime/avatar_poser.h"
 
+#include "plugin/runtime/full_system_poser.h"
+
 #include "inference/image/display.h"
 #include "inference/image/image_io.h"
 #include "inference/student/character_model.h"
@@ -97,11 +99,24 @@ int engine_threads(int requested) {
 LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   if (settings.model_folder.empty()) {
     throw CharacterModelError("no character model chosen: pick a character model folder (one with "
-                              "character_model.yaml) in the source's properties");
+                              "character_model.yaml, or the full system's five weight files) in the source's "
+                              "properties");
   }
   const EngineDecision engine = decide_engine(settings);
-  auto model = std::make_shared<CharacterModel>(load_character_model(settings.model_folder, engine.device));
   const int threads = engine_threads(settings.cpu_threads);
+  if (is_full_system_folder(settings.model_folder)) {
+    if (engine.device.is_cpu()) torch::set_num_threads(threads);
+    LoadedPoser loaded;
+    std::string description;
+    loaded.poser = load_full_system_poser(settings, engine.device.str(), description);
+    loaded.warning = engine.warning;
+    if (engine.device.is_cpu()) {
+      loaded.warning += std::string(loaded.warning.empty() ? "" : "; ") +
+                        "the full system takes seconds per frame on a CPU: expect a slide show (a student model runs live)";
+    }
+    return loaded;
+  }
+  auto model = std::make_shared<CharacterModel>(load_character_model(settings.model_folder, engine.device));
   if (engine.kind == StudentEngineKind::kReference && engine.device.is_cpu()) torch::set_num_threads(threads);
   auto student = make_student_engine(engine.kind, model, {threads});
   std::string description = folder_name(model->files.yaml.parent_path()) + " · student · ";

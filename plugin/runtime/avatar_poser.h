@@ -1,6 +1,7 @@
 #pragma once
-// The model behind a source: loads what the settings name (a student character model folder) on the
-// engine they choose, and renders poses into OBS-ready frames. Runs on the render worker only.
+// The model behind a source: loads what the settings name (a student character model folder, or the full
+// system's weight folder with a character picture) on the engine they choose, and renders poses into
+// OBS-ready frames. Runs on the render worker only.
 
 #include "plugin/runtime/avatar_settings.h"
 #include "plugin/runtime/frame_mailbox.h"

@@ -1,0 +1,64 @@
+#include "plugin/runtime/full_system_poser.h"
+
+#include "inference/full/full_poser.h"
+#include "inference/image/display.h"
+#include "inference/image/image_io.h"
+#include "inference/util/errors.h"
+
+#include <torch/torch.h>
+
+namespace tha4::avatar {
+namespace {
+
+class FullSystemPoser final : public AvatarPoser {
+ public:
+  FullSystemPoser(FullPoser poser, torch::Tensor image, std::string description)
+      : poser_(std::move(poser)), image_(std::move(image)), description_(std::move(description)) {}
+
+  std::string description() const override { return description_; }
+
+  void render(const Pose& pose, AvatarFrame& frame) override {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor pose_tensor =
+        torch::from_blob(const_cast<float*>(pose.data()), {1, kPoseSize}, torch::kFloat32).clone().to(image_.device());
+    const std::vector<torch::Tensor> outputs = poser_.pose(image_, pose_tensor);
+    Rgba8Image rgba = image_tensor_to_rgba8(outputs[full_output::kFinalImage], DisplayPath::kPremultiplied);
+    frame.width = rgba.width;
+    frame.height = rgba.height;
+    frame.pixels.swap(rgba.pixels);
+  }
+
+ private:
+  FullPoser poser_;
+  torch::Tensor image_;
+  std::string description_;
+};
+
+}  // namespace
+
+bool is_full_system_folder(const std::filesystem::path& folder) {
+  std::error_code error;
+  if (std::filesystem::exists(folder / "character_model.yaml", error)) return false;
+  for (const auto& file : full_system_weight_files()) {
+    if (std::filesystem::exists(folder / std::string(file), error)) return true;
+  }
+  return false;
+}
+
+std::unique_ptr<AvatarPoser> load_full_system_poser(const AvatarSettings& settings, const std::string& device,
+                                                    std::string& description) {
+  if (settings.character_image.empty()) {
+    throw ImageError("the full THA4 system needs a character picture: choose \"Character image\" (a 512x512 PNG "
+                     "with a transparent background)");
+  }
+  const Rgba8Image picture = read_rgba8_image(settings.character_image);
+  validate_character_image(picture, settings.character_image);
+  const torch::Device torch_device(device);
+  FullPoser poser(load_full_system(settings.model_folder, FullSystemConfig::official(), torch_device));
+  torch::Tensor image = rgba8_to_tensor(picture).unsqueeze(0).to(torch_device);
+  description = std::filesystem::path(settings.character_image).stem().string() + " · full system · " +
+                (torch_device.is_cuda() ? "CUDA device " + std::to_string(torch_device.index()) : std::string("CPU"));
+  return std::make_unique<FullSystemPoser>(std::move(poser), std::move(image), description);
+}
+
+}  // namespace tha4::avatar
