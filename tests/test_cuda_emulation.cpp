@@ -6,6 +6,7 @@
 #include "inference/cuda/kernel_math.h"
 #include "inference/fast/fast_student_engine.h"
 #include "inference/fast/kernels.h"
+#include "inference/image/display.h"
 #include "inference/student/reference_engine.h"
 #include "tests/test_support.h"
 
@@ -153,4 +154,26 @@ TEST_CASE("cuda emulation: quality and balanced modes against the reference engi
     CHECK(face.psnr >= (precision == gpu::Precision::kQuality ? 60.0 : 40.0));
     CHECK(blended.psnr >= (precision == gpu::Precision::kQuality ? 60.0 : 40.0));
   }
+}
+
+TEST_CASE("cuda emulation: the GPU's texture conversion equals the premultiplied display path", "[cuda]") {
+  // The RGBA8 kernel runs premultiplied_rgba8 per pixel; on the CPU it must give exactly the bytes the OBS
+  // source uploads from the CPU engines (DisplayPath::kPremultiplied), edge pixels and all.
+  auto model = load_model("lambda_00");
+  fast::FastStudentEngine engine(model, 2);
+  const torch::Tensor blended =
+      engine.run(parse_pose("head_y=0.7, mouth_aaa=1, eye_wink_left=1").pose).blended().contiguous();
+  const Rgba8Image expected = image_tensor_to_rgba8(blended, DisplayPath::kPremultiplied);
+  const int plane = expected.width * expected.height;
+  const float* planar = blended.data_ptr<float>();
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(plane) * 4);
+  for (int pixel = 0; pixel < plane; ++pixel) gpu::premultiplied_rgba8(planar, plane, pixel, &bytes[pixel * 4]);
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) differing += bytes[i] != expected.pixels[i];
+  CHECK(differing == 0);
+  // A pixel whose alpha rounds to 0 carries no colour, even where the network leaves some.
+  const float transparent[4] = {-0.99f, -0.99f, -0.99f, -0.999f};  // linear colour 0.005, alpha 0.0005
+  std::uint8_t out[4];
+  gpu::premultiplied_rgba8(transparent, 1, 0, out);
+  CHECK((out[0] | out[1] | out[2] | out[3]) == 0);
 }

@@ -81,6 +81,7 @@ struct CudaStudentEngine::Impl {
   DeviceBuffer image;    // the character with the current face pasted, planar RGBA
   DeviceBuffer face_out;
   DeviceBuffer blended;
+  DeviceBuffer rgba8;    // the blended image as texture bytes, converted on demand
   DeviceBuffer alpha, color_change, warped, grid_change;  // debug outputs only
   DeviceBuffer pose;     // the frame's pose, copied from `pinned_pose` by the graph
   PinnedBuffer pinned_pose{sizeof(Pose)};
@@ -185,6 +186,28 @@ const float* CudaStudentEngine::render(const Pose& pose) {
   m.frame_pose = pose;
   m.has_frame = true;
   return m.blended.as<float>();
+}
+
+const unsigned char* CudaStudentEngine::render_rgba8(const Pose& pose) {
+  Impl& m = *impl_;
+  const float* blended = render(pose);
+  const std::size_t bytes = 4 * plane_floats(m.image_size);
+  if (m.rgba8.bytes() != bytes) m.rgba8 = DeviceBuffer(bytes);
+  launch_to_rgba8(blended, m.image_size, m.rgba8.as<unsigned char>(), m.stream.get());
+  check_cuda(cudaStreamSynchronize(m.stream.get()), "converting the frame to RGBA8");
+  return m.rgba8.as<unsigned char>();
+}
+
+void CudaStudentEngine::copy_rgba8_to_host(std::vector<unsigned char>& out) const {
+  out.resize(impl_->rgba8.bytes());
+  if (out.empty()) return;
+  check_cuda(cudaMemcpy(out.data(), impl_->rgba8.as<unsigned char>(), out.size(), cudaMemcpyDeviceToHost),
+             "cudaMemcpy (rgba8)");
+}
+
+int cuda_device_count() {
+  int count = 0;
+  return cudaGetDeviceCount(&count) == cudaSuccess ? count : 0;
 }
 
 void CudaStudentEngine::copy_blended_to_host(std::vector<float>& out) const {

@@ -24,6 +24,9 @@ struct CudaDebugOutputs {
   std::vector<float> alpha, color_change, warped, grid_change, face;  // planar, as StudentOutputs
 };
 
+// Devices the CUDA runtime sees (0 without a driver or GPU; never throws).
+int cuda_device_count();
+
 class CudaStudentEngine {
  public:
   // `character`: the character image as the reference uses it (planar float RGBA, 4 × size × size,
@@ -43,6 +46,10 @@ class CudaStudentEngine {
   const float* render(const Pose& pose);
   // The last rendered blended image, planar RGBA (4 × S × S floats).
   void copy_blended_to_host(std::vector<float>& out) const;
+  // Renders `pose` and converts it on the GPU to the OBS source's texture bytes (S × S RGBA8, premultiplied
+  // sRGB, as DisplayPath::kPremultiplied); returns the device buffer, valid until the next call.
+  const unsigned char* render_rgba8(const Pose& pose);
+  void copy_rgba8_to_host(std::vector<unsigned char>& out) const;
   // Only with debug_outputs: the last frame's other outputs.
   CudaDebugOutputs copy_debug_outputs() const;
 

@@ -203,4 +203,27 @@ THA4_HD float blend(float alpha, float warped, float color) {
   return add(mul(sub(1.0f, alpha), warped), mul(alpha, color));
 }
 
+// One pixel of a planar premultiplied [-1, 1] RGBA image as the OBS source's texture bytes: the same rule
+// as DisplayPath::kPremultiplied (inference/image/display.cpp): alpha to a byte, each colour clamped to that
+// stored alpha, sRGB-encoded, rounded half to even. powf may differ by an ulp between the device and glibc,
+// so GPU bytes can differ from the CPU's by 1 where a value sits on a rounding boundary.
+THA4_HD unsigned char unit_to_byte(float value) {
+  const float clamped = fminf(fmaxf(value, 0.0f), 1.0f);
+  return static_cast<unsigned char>(rintf(255.0f * clamped));
+}
+THA4_HD float encode_srgb(float linear) {
+  const float c = fminf(fmaxf(linear, 0.0f), 1.0f);
+  return c <= 0.003130804953560372f ? 12.92f * c : 1.055f * powf(c, 1.0f / 2.4f) - 0.055f;
+}
+THA4_HD void premultiplied_rgba8(const float* planar, int plane, int pixel, unsigned char out[4]) {
+  const float alpha = fminf(fmaxf((planar[3 * plane + pixel] + 1.0f) * 0.5f, 0.0f), 1.0f);
+  const unsigned char alpha_byte = unit_to_byte(alpha);
+  const float stored_alpha = static_cast<float>(alpha_byte) / 255.0f;
+  for (int c = 0; c < 3; ++c) {
+    const float linear = fminf((planar[c * plane + pixel] + 1.0f) * 0.5f, stored_alpha);
+    out[c] = unit_to_byte(encode_srgb(linear));
+  }
+  out[3] = alpha_byte;
+}
+
 }  // namespace tha4::gpu

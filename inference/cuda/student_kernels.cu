@@ -293,4 +293,15 @@ void launch_frame_bias(const FrameBiasJob* jobs, int count, const float* pose, c
   check(cudaGetLastError(), "launching the frame-bias kernel");
 }
 
+__global__ void to_rgba8_kernel(const float* planar, int plane, unsigned char* rgba) {
+  const int pixel = blockIdx.x * blockDim.x + threadIdx.x;
+  if (pixel < plane) premultiplied_rgba8(planar, plane, pixel, rgba + 4 * pixel);
+}
+
+void launch_to_rgba8(const float* planar, int size, unsigned char* rgba, cudaStream_t stream) {
+  const int plane = size * size;
+  to_rgba8_kernel<<<(plane + 255) / 256, 256, 0, stream>>>(planar, plane, rgba);
+  check(cudaGetLastError(), "launching the RGBA8 conversion");
+}
+
 }  // namespace tha4::gpu

@@ -69,4 +69,7 @@ constexpr int kMaxFrameBiasJobs = 4;
 // out = bias + P·pose for up to kMaxFrameBiasJobs levels in one launch; `pose` is a device pointer.
 void launch_frame_bias(const FrameBiasJob* jobs, int count, const float* pose, cudaStream_t stream);
 
+// planar premultiplied float RGBA (4 × size × size) -> RGBA8 texture bytes (premultiplied_rgba8).
+void launch_to_rgba8(const float* planar, int size, unsigned char* rgba, cudaStream_t stream);
+
 }  // namespace tha4::gpu
