@@ -66,8 +66,9 @@ bool tracking_input_changed(obs_properties_t* props, obs_property_t*, obs_data_t
 
 bool engine_changed(obs_properties_t* props, obs_property_t*, obs_data_t* settings) {
   const std::string engine = obs_data_get_string(settings, keys::kEngine);
-  obs_property_set_visible(obs_properties_get(props, keys::kCudaDevice),
-                           engine == keys::kEngineCuda || engine == keys::kEngineAuto);
+  const bool gpu = engine == keys::kEngineCuda || engine == keys::kEngineAuto;
+  obs_property_set_visible(obs_properties_get(props, keys::kCudaDevice), gpu);
+  obs_property_set_visible(obs_properties_get(props, keys::kGpuPrecision), gpu);
   obs_property_set_visible(obs_properties_get(props, keys::kCpuThreads), engine != keys::kEngineCuda);
   return true;
 }
@@ -108,6 +109,10 @@ obs_properties_t* character_group() {
   obs_property_list_add_string(engine, T("Engine.Cuda"), keys::kEngineCuda);
   obs_property_set_modified_callback(engine, engine_changed);
   obs_properties_add_int(group, keys::kCudaDevice, T("CudaDevice"), 0, 15, 1);
+  obs_property_t* precision = obs_properties_add_list(group, keys::kGpuPrecision, T("GpuPrecision"),
+                                                      OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
+  obs_property_list_add_string(precision, T("GpuPrecision.Balanced"), keys::kPrecisionBalanced);
+  obs_property_list_add_string(precision, T("GpuPrecision.Quality"), keys::kPrecisionQuality);
   obs_property_t* threads = obs_properties_add_int(group, keys::kCpuThreads, T("CpuThreads"), 0, 64, 1);
   obs_property_set_long_description(threads, T("CpuThreads.Help"));
   obs_property_t* scale =

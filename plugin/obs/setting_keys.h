@@ -8,6 +8,7 @@ inline constexpr const char* kModelFolder = "model_folder";
 inline constexpr const char* kCharacterImage = "character_image";
 inline constexpr const char* kEngine = "engine";
 inline constexpr const char* kCudaDevice = "cuda_device";
+inline constexpr const char* kGpuPrecision = "gpu_precision";
 inline constexpr const char* kCpuThreads = "cpu_threads";
 inline constexpr const char* kOutputScale = "output_scale";
 inline constexpr const char* kStatus = "status";
@@ -43,6 +44,9 @@ inline constexpr const char* kEngineAuto = "auto";
 inline constexpr const char* kEngineCpuFast = "cpu_fast";
 inline constexpr const char* kEngineCpuReference = "cpu_reference";
 inline constexpr const char* kEngineCuda = "cuda";
+
+inline constexpr const char* kPrecisionBalanced = "balanced";
+inline constexpr const char* kPrecisionQuality = "quality";
 
 inline constexpr const char* kInputNone = "none";
 inline constexpr const char* kInputObsSource = "obs_source";

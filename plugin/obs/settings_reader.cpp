@@ -71,6 +71,7 @@ void set_default_settings(obs_data_t* settings) {
   obs_data_set_default_string(settings, keys::kCharacterImage, "");
   obs_data_set_default_string(settings, keys::kEngine, keys::kEngineAuto);
   obs_data_set_default_int(settings, keys::kCudaDevice, defaults.cuda_device);
+  obs_data_set_default_string(settings, keys::kGpuPrecision, keys::kPrecisionBalanced);
   obs_data_set_default_int(settings, keys::kCpuThreads, defaults.cpu_threads);
   obs_data_set_default_double(settings, keys::kOutputScale, defaults.output_scale);
   obs_data_set_default_string(settings, keys::kTrackingInput, keys::kInputNone);
@@ -100,6 +101,9 @@ AvatarSettings read_settings(obs_data_t* settings) {
   s.character_image = text(settings, keys::kCharacterImage);
   s.engine = engine_choice(obs_data_get_string(settings, keys::kEngine));
   s.cuda_device = static_cast<int>(obs_data_get_int(settings, keys::kCudaDevice));
+  s.gpu_precision = equals(obs_data_get_string(settings, keys::kGpuPrecision), keys::kPrecisionQuality)
+                        ? avatar::GpuPrecision::kQuality
+                        : avatar::GpuPrecision::kBalanced;
   s.cpu_threads = static_cast<int>(obs_data_get_int(settings, keys::kCpuThreads));
   s.output_scale = obs_data_get_double(settings, keys::kOutputScale);
   obs_video_info video{};

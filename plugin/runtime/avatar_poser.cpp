@@ -1,6 +1,10 @@
 #include "plugin/runtime/avatar_poser.h"
 
 #include "plugin/runtime/full_system_poser.h"
+#if THA4_HAS_CUDA_ENGINE
+#include "inference/cuda/cuda_student_engine.h"
+#include "plugin/runtime/cuda_poser.h"
+#endif
 
 #include "inference/image/display.h"
 #include "inference/image/image_io.h"
@@ -116,6 +120,16 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
     }
     return loaded;
   }
+#if THA4_HAS_CUDA_ENGINE
+  // This build has the fused CUDA engine: it replaces LibTorch on the GPU whenever a GPU is wanted and present.
+  const bool gpu_wanted = settings.engine == EngineChoice::kAuto || settings.engine == EngineChoice::kCuda;
+  if (gpu_wanted && settings.cuda_device < gpu::cuda_device_count()) {
+    auto model = std::make_shared<CharacterModel>(load_character_model(settings.model_folder, torch::kCPU));
+    LoadedPoser loaded;
+    loaded.poser = load_cuda_poser(model, settings, settings.cuda_device);
+    return loaded;
+  }
+#endif
   auto model = std::make_shared<CharacterModel>(load_character_model(settings.model_folder, engine.device));
   if (engine.kind == StudentEngineKind::kReference && engine.device.is_cpu()) torch::set_num_threads(threads);
   auto student = make_student_engine(engine.kind, model, {threads});

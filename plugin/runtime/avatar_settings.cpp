@@ -5,8 +5,8 @@
 namespace tha4::avatar {
 
 bool model_settings_differ(const AvatarSettings& a, const AvatarSettings& b) {
-  return std::tie(a.model_folder, a.character_image, a.engine, a.cuda_device, a.cpu_threads) !=
-         std::tie(b.model_folder, b.character_image, b.engine, b.cuda_device, b.cpu_threads);
+  return std::tie(a.model_folder, a.character_image, a.engine, a.cuda_device, a.gpu_precision, a.cpu_threads) !=
+         std::tie(b.model_folder, b.character_image, b.engine, b.cuda_device, b.gpu_precision, b.cpu_threads);
 }
 
 bool tracking_settings_differ(const AvatarSettings& a, const AvatarSettings& b) {

@@ -16,6 +16,9 @@ enum class EngineChoice {
   kCuda,          // LibTorch on an NVIDIA GPU
 };
 
+// The fused CUDA engine's arithmetic (THA4_CUDA builds): fp16 tensor cores, or fp32 bit-equal to the CPU.
+enum class GpuPrecision { kBalanced, kQuality };
+
 enum class TrackingInput {
   kNone,          // idle animation and the manual pose only
   kObsSource,     // frames of another OBS video source (a webcam already in the scene)
@@ -38,6 +41,7 @@ struct AvatarSettings {
   std::string character_image;  // the character PNG used with a full-system folder
   EngineChoice engine = EngineChoice::kAuto;
   int cuda_device = 0;
+  GpuPrecision gpu_precision = GpuPrecision::kBalanced;
   int cpu_threads = 0;          // 0: half the hardware threads, so OBS and its encoder keep theirs
 
   // Output
