@@ -23,33 +23,11 @@
 #include <fstream>
 #include <sstream>
 
+using tha4::test::CliResult;
+using tha4::test::run_cli;
 using tha4::test::ScratchDir;
 
 namespace {
-
-struct CliResult {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-std::string quote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-CliResult run_cli(const std::vector<std::string>& args) {
-  std::string command = quote(THA4_CLI_PATH);
-  for (const auto& arg : args) command += " " + quote(arg);
-  command += " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 std::string model(const char* name) { return (tha4::test::models_dir() / name).string(); }
 

@@ -1,6 +1,11 @@
 #include "tests/test_support.h"
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
+
+#include <sys/wait.h>
 #include <random>
 
 namespace tha4::test {
@@ -24,6 +29,27 @@ ScratchDir::ScratchDir(const std::string& tag) {
 ScratchDir::~ScratchDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+namespace {
+std::string shell_quote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+}  // namespace
+
+CliResult run_cli(const std::vector<std::string>& args) {
+  std::string command = shell_quote(THA4_CLI_PATH);
+  for (const auto& arg : args) command += " " + shell_quote(arg);
+  command += " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
+  std::string output;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 }  // namespace tha4::test

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace tha4::test {
 
@@ -12,6 +13,13 @@ std::filesystem::path golden_dir();
 std::filesystem::path models_dir();
 // <source>/../shared/images.
 std::filesystem::path shared_images_dir();
+// Runs the `tha4` binary of this build with `args` (each quoted for the shell) and collects its output.
+struct CliResult {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+CliResult run_cli(const std::vector<std::string>& args);
+
 // A fresh, empty scratch folder under the system temp dir, removed when the returned object dies.
 class ScratchDir {
  public:

@@ -14,35 +14,13 @@
 #include <cstdio>
 #include <cstdlib>
 
+using tha4::test::CliResult;
+using tha4::test::run_cli;
 using tha4::test::ScratchDir;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct CliResult {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-std::string quote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-CliResult run_cli(const std::vector<std::string>& args) {
-  std::string command = quote(THA4_CLI_PATH);
-  for (const auto& arg : args) command += " " + quote(arg);
-  command += " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 void write_weight_folder(const fs::path& folder) {
   for (const auto file : tha4::full_system_weight_files()) {
