@@ -1,14 +1,19 @@
 // The CUDA engine on a GPU (built only with THA4_CUDA; run by scripts/gpu-check.sh): quality against the
-// fast CPU engine, balanced against its CPU emulation and the reference engine, and the pose caches.
+// fast CPU engine, balanced against its CPU emulation and the reference engine, the pose caches, and the
+// device frame ring that carries frames to OBS's texture.
 #include "inference/cuda/cuda_student_engine.h"
+#include "inference/cuda/device_frame_ring.h"
 #include "inference/cuda/gpu_layout.h"
 #include "inference/cuda/kernel_emulation.h"
 #include "inference/fast/fast_student_engine.h"
 #include "inference/fast/kernels.h"
 #include "inference/student/reference_engine.h"
+#include "inference/util/errors.h"
 #include "tests/test_support.h"
 
 #include <catch2/catch.hpp>
+
+#include <cuda_runtime.h>
 
 #include <cmath>
 #include <cstdio>
@@ -118,4 +123,47 @@ TEST_CASE("cuda engine: pose caches return the same pictures as a fresh engine",
   Pose bad = a;
   bad[3] = std::nanf("");
   CHECK_THROWS_AS(engine->render(bad), PoseError);
+}
+
+TEST_CASE("cuda frame ring: the texture copy gets the newest frame's bytes, once", "[cuda][gpu]") {
+  auto model = load_model("lambda_00");
+  auto engine = make_engine(*model, gpu::Precision::kBalanced);
+  const int size = engine->image_size();
+  gpu::DeviceFrameRing ring(0, size, size);
+  cudaArray_t texture = nullptr;  // stands in for the OBS texture that interop maps
+  const cudaChannelFormatDesc rgba8 = cudaCreateChannelDesc<uchar4>();
+  REQUIRE(cudaMallocArray(&texture, &rgba8, size, size) == cudaSuccess);
+  cudaStream_t reader = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&reader, cudaStreamNonBlocking) == cudaSuccess);
+  const auto copy_into_texture = [&](const gpu::DeviceFrameView& view) {
+    REQUIRE(cudaMemcpy2DToArrayAsync(texture, 0, 0, view.rgba8, view.pitch, static_cast<std::size_t>(view.width) * 4,
+                                     static_cast<std::size_t>(view.height), cudaMemcpyDeviceToDevice,
+                                     reader) == cudaSuccess);
+  };
+
+  CHECK_FALSE(ring.read_newest(reader, copy_into_texture));  // nothing published
+  ring.publish(engine->render_rgba8(parse_pose("mouth_aaa=1").pose), 1);
+  const Pose last = test_pose();
+  ring.publish(engine->render_rgba8(last), 2);  // published before the reader looked: the one it must get
+  std::vector<unsigned char> expected;
+  engine->copy_rgba8_to_host(expected);
+  // The engine's buffer may change at once after publish(): the ring holds its own copy.
+  engine->render_rgba8(parse_pose("head_x=-1").pose);
+
+  std::uint64_t sequence = 0;
+  CHECK(ring.read_newest(reader, [&](const gpu::DeviceFrameView& view) {
+    sequence = view.sequence;
+    copy_into_texture(view);
+  }));
+  CHECK(sequence == 2);
+  CHECK_FALSE(ring.read_newest(reader, copy_into_texture));  // not twice
+  REQUIRE(cudaStreamSynchronize(reader) == cudaSuccess);
+  std::vector<unsigned char> shown(expected.size());
+  REQUIRE(cudaMemcpy2DFromArray(shown.data(), static_cast<std::size_t>(size) * 4, texture, 0, 0,
+                                static_cast<std::size_t>(size) * 4, static_cast<std::size_t>(size),
+                                cudaMemcpyDeviceToHost) == cudaSuccess);
+  CHECK(shown == expected);
+  CHECK(ring.host_copies_wanted());  // until a reader says interop works
+  cudaStreamDestroy(reader);
+  cudaFreeArray(texture);
 }

@@ -44,6 +44,20 @@ Stream::~Stream() {
   if (stream_) cudaStreamDestroy(stream_);
 }
 
+TimingEvent::TimingEvent() { check_cuda(cudaEventCreate(&event_), "cudaEventCreate"); }
+
+TimingEvent::~TimingEvent() {
+  if (event_) cudaEventDestroy(event_);
+}
+
+void TimingEvent::record(cudaStream_t stream) { check_cuda(cudaEventRecord(event_, stream), "cudaEventRecord"); }
+
+float TimingEvent::since(const TimingEvent& earlier) const {
+  float ms = 0.0f;
+  check_cuda(cudaEventElapsedTime(&ms, earlier.event_, event_), "cudaEventElapsedTime");
+  return ms;
+}
+
 Graph::~Graph() {
   if (exec_) cudaGraphExecDestroy(exec_);
   if (graph_) cudaGraphDestroy(graph_);

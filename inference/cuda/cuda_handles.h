@@ -65,6 +65,22 @@ class Stream {
   cudaStream_t stream_ = nullptr;
 };
 
+// An event with timing, for measuring GPU time between two records on a stream.
+class TimingEvent {
+ public:
+  TimingEvent();
+  ~TimingEvent();
+  TimingEvent(const TimingEvent&) = delete;
+  TimingEvent& operator=(const TimingEvent&) = delete;
+  cudaEvent_t get() const { return event_; }
+  void record(cudaStream_t stream);
+  // Milliseconds from `earlier` to this event; both must have completed.
+  float since(const TimingEvent& earlier) const;
+
+ private:
+  cudaEvent_t event_ = nullptr;
+};
+
 // A captured and instantiated launch sequence, replayed with one cudaGraphLaunch per frame.
 class Graph {
  public:

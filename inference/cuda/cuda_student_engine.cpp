@@ -86,6 +86,8 @@ struct CudaStudentEngine::Impl {
   DeviceBuffer pose;     // the frame's pose, copied from `pinned_pose` by the graph
   PinnedBuffer pinned_pose{sizeof(Pose)};
   Graph with_face, body_only;
+  TimingEvent frame_start, frame_end;  // around the last launched frame, for last_gpu_ms()
+  float last_gpu_ms = 0.0f;
 
   bool has_face = false;
   Pose face_pose{};
@@ -168,35 +170,51 @@ CudaStudentEngine::~CudaStudentEngine() = default;
 
 int CudaStudentEngine::image_size() const { return impl_->image_size; }
 
-const float* CudaStudentEngine::render(const Pose& pose) {
+bool CudaStudentEngine::launch_frame(const Pose& pose) {
   check_pose_finite(pose);
   Impl& m = *impl_;
-  if (m.has_frame && pose == m.frame_pose) return m.blended.as<float>();
+  if (m.has_frame && pose == m.frame_pose) return false;
   const bool run_face =
       !m.has_face || !std::equal(pose.begin(), pose.begin() + kFaceMorpherPoseSize, m.face_pose.begin());
+  // The previous frame's graph has finished (every public call synchronises), so the pinned pose is free.
   std::copy(pose.begin(), pose.end(), m.pinned_pose.as<float>());
   Graph& graph = run_face ? m.with_face : m.body_only;
   if (!graph.ready()) graph.capture(m.stream.get(), [&] { m.enqueue(run_face); });
+  m.frame_start.record(m.stream.get());
   graph.launch(m.stream.get());
-  check_cuda(cudaStreamSynchronize(m.stream.get()), "running the student graph");
+  m.frame_end.record(m.stream.get());
   if (run_face) {
     m.face_pose = pose;
     m.has_face = true;
   }
   m.frame_pose = pose;
   m.has_frame = true;
-  return m.blended.as<float>();
+  return true;
+}
+
+void CudaStudentEngine::finish_frame(bool launched, const char* what) {
+  Impl& m = *impl_;
+  check_cuda(cudaStreamSynchronize(m.stream.get()), what);
+  m.last_gpu_ms = launched ? m.frame_end.since(m.frame_start) : 0.0f;
+}
+
+const float* CudaStudentEngine::render(const Pose& pose) {
+  finish_frame(launch_frame(pose), "running the student graph");
+  return impl_->blended.as<float>();
 }
 
 const unsigned char* CudaStudentEngine::render_rgba8(const Pose& pose) {
   Impl& m = *impl_;
-  const float* blended = render(pose);
+  const bool launched = launch_frame(pose);
   const std::size_t bytes = 4 * plane_floats(m.image_size);
   if (m.rgba8.bytes() != bytes) m.rgba8 = DeviceBuffer(bytes);
-  launch_to_rgba8(blended, m.image_size, m.rgba8.as<unsigned char>(), m.stream.get());
-  check_cuda(cudaStreamSynchronize(m.stream.get()), "converting the frame to RGBA8");
+  // Same stream, no wait in between: one synchronisation per frame.
+  launch_to_rgba8(m.blended.as<float>(), m.image_size, m.rgba8.as<unsigned char>(), m.stream.get());
+  finish_frame(launched, "running the student graph and converting the frame to RGBA8");
   return m.rgba8.as<unsigned char>();
 }
+
+float CudaStudentEngine::last_gpu_ms() const { return impl_->last_gpu_ms; }
 
 void CudaStudentEngine::copy_rgba8_to_host(std::vector<unsigned char>& out) const {
   out.resize(impl_->rgba8.bytes());

@@ -50,10 +50,17 @@ class CudaStudentEngine {
   // sRGB, as DisplayPath::kPremultiplied); returns the device buffer, valid until the next call.
   const unsigned char* render_rgba8(const Pose& pose);
   void copy_rgba8_to_host(std::vector<unsigned char>& out) const;
+  // GPU time of the last frame's graph (CUDA events around it), in ms; 0 when the frame cache answered.
+  float last_gpu_ms() const;
   // Only with debug_outputs: the last frame's other outputs.
   CudaDebugOutputs copy_debug_outputs() const;
 
  private:
+  // Enqueues the frame's graph unless the frame cache answers (then returns false). Does not wait.
+  bool launch_frame(const Pose& pose);
+  // Waits for the stream and records the frame's GPU time.
+  void finish_frame(bool launched, const char* what);
+
   struct Impl;
   Precision precision_;
   std::unique_ptr<Impl> impl_;
