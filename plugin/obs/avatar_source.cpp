@@ -70,7 +70,8 @@ void destroy(void* data) {
   avatar->runtime.reset();
   avatar->grabber.release_graphics();
   obs_enter_graphics();
-  gs_texture_destroy(avatar->texture);
+  avatar->gpu_frames.release();
+  avatar->texture.release();
   obs_leave_graphics();
   delete avatar;
 }
@@ -97,18 +98,19 @@ void upload_newest_frame(AvatarSource& avatar) {
   const auto height = static_cast<std::uint32_t>(avatar.frame.height);
   if (width == 0 || height == 0) return;
   obs_enter_graphics();
-  if (avatar.texture && (avatar.texture_width.load() != width || avatar.texture_height.load() != height)) {
-    gs_texture_destroy(avatar.texture);
-    avatar.texture = nullptr;
-  }
-  if (!avatar.texture) {
-    avatar.texture = gs_texture_create(width, height, GS_RGBA, 1, nullptr, GS_DYNAMIC);
-    avatar.texture_width.store(width);
-    avatar.texture_height.store(height);
-  }
-  if (avatar.texture) gs_texture_set_image(avatar.texture, avatar.frame.pixels.data(), width * 4, false);
+  // A CUDA engine's frame goes GPU to GPU; its host bytes are there only when that cannot work.
+  bool shown = avatar.frame.device_frames && avatar.gpu_frames.present(*avatar.frame.device_frames, avatar.texture);
+  if (!shown && !avatar.frame.pixels.empty()) shown = avatar.texture.upload(avatar.frame.pixels.data(), width, height);
   obs_leave_graphics();
+  if (!shown) return;
+  avatar.texture_width.store(width);
+  avatar.texture_height.store(height);
   avatar.runtime->frame_shown(avatar.frame, now_s());
+  const std::string& path = avatar.frame.device_frames ? avatar.gpu_frames.path() : std::string();
+  if (path != avatar.reported_texture_path) {
+    avatar.reported_texture_path = path;
+    avatar.runtime->set_texture_path(path);
+  }
 }
 
 void refresh_properties_on_status_change(AvatarSource& avatar, float seconds) {
@@ -135,14 +137,15 @@ void video_render(void* data, gs_effect_t* effect) {
   // premultiplied in linear light, as OBS's own image source does, so edges and translucent hair composite
   // without dark or bright fringes over any background.
   auto* avatar = static_cast<AvatarSource*>(data);
-  if (!avatar->texture) return;
+  gs_texture_t* texture = avatar->texture.current();
+  if (!texture) return;
   const bool previous_srgb = gs_framebuffer_srgb_enabled();
   gs_enable_framebuffer_srgb(true);
   gs_blend_state_push();
   gs_blend_function(GS_BLEND_ONE, GS_BLEND_INVSRCALPHA);
   gs_eparam_t* image = gs_effect_get_param_by_name(effect, "image");
-  gs_effect_set_texture_srgb(image, avatar->texture);
-  gs_draw_sprite(avatar->texture, 0, get_width(avatar), get_height(avatar));
+  gs_effect_set_texture_srgb(image, texture);
+  gs_draw_sprite(texture, 0, get_width(avatar), get_height(avatar));
   gs_blend_state_pop();
   gs_enable_framebuffer_srgb(previous_srgb);
 }
@@ -169,6 +172,9 @@ std::string status_text(const avatar::RuntimeStatus& status) {
   if (!status.tracking.empty() || status.tracking_paused) {
     text += std::string("\n") + obs_module_text("Status.Tracking") + ": " +
             (status.tracking_paused ? obs_module_text("Status.TrackingPaused") : status.tracking);
+  }
+  if (!status.texture_path.empty()) {
+    text += std::string("\n") + obs_module_text("Status.Texture") + ": " + status.texture_path;
   }
   if (!status.warning.empty()) text += std::string("\n") + obs_module_text("Status.Warning") + ": " + status.warning;
   if (!status.error.empty()) text += std::string("\n") + obs_module_text("Status.Problem") + ": " + status.error;

@@ -1,8 +1,11 @@
 #pragma once
-// The "THA4 Avatar" OBS source: a synchronous video source that owns an avatar runtime and one GS_DYNAMIC
-// texture. video_tick uploads the newest finished frame (taken without waiting), video_render only draws.
+// The "THA4 Avatar" OBS source: a synchronous video source that owns an avatar runtime and its texture.
+// video_tick puts the newest finished frame (taken without waiting) into the texture, from host memory or,
+// for the CUDA engine, GPU to GPU; video_render only draws.
 
 #include "plugin/obs/audio_capture.h"
+#include "plugin/obs/avatar_texture.h"
+#include "plugin/obs/gpu_frame_presenter.h"
 #include "plugin/obs/source_frame_grabber.h"
 #include "plugin/runtime/avatar_runtime.h"
 
@@ -33,7 +36,9 @@ struct AvatarSource {
   std::atomic<bool> toggle_presets{false};
 
   // Graphics thread only.
-  gs_texture_t* texture = nullptr;
+  AvatarTexture texture;
+  GpuFramePresenter gpu_frames;
+  std::string reported_texture_path;
   avatar::AvatarFrame frame;
   std::atomic<std::uint32_t> texture_width{0};
   std::atomic<std::uint32_t> texture_height{0};

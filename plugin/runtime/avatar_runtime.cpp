@@ -119,6 +119,9 @@ class AvatarRuntime::Worker {
     return copy;
   }
   std::uint64_t status_generation() const { return status_generation_.load(); }
+  void set_texture_path(const std::string& path) {
+    bump_status([&](RuntimeStatus& status) { status.texture_path = path; });
+  }
 
  private:
   // ---- the worker thread ----
@@ -265,6 +268,7 @@ class AvatarRuntime::Worker {
     force_render_ = false;
     try {
       const double start = steady_seconds();
+      frame_.device_frames.reset();  // a recycled buffer may name the ring of an engine used before
       poser_->render(pose, frame_);
       if (settings_.debug_min_render_ms > 0) {
         const double until = start + settings_.debug_min_render_ms / 1000.0;
@@ -360,6 +364,7 @@ AvatarRuntime::~AvatarRuntime() = default;
 void AvatarRuntime::apply_settings(const AvatarSettings& settings) { worker_->apply_settings(settings); }
 void AvatarRuntime::set_showing(bool showing) { worker_->set_showing(showing); }
 bool AvatarRuntime::try_take_frame(AvatarFrame& frame) { return worker_->try_take_frame(frame); }
+void AvatarRuntime::set_texture_path(const std::string& path) { worker_->set_texture_path(path); }
 void AvatarRuntime::frame_shown(const AvatarFrame& frame, double shown_at_s) { worker_->frame_shown(frame, shown_at_s); }
 bool AvatarRuntime::submit_video_frame(const std::uint8_t* bgra, int width, int height, int stride,
                                        double timestamp_s) {

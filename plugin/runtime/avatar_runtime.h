@@ -41,6 +41,8 @@ class AvatarRuntime {
   bool try_take_frame(AvatarFrame& frame);
   // Graphics thread: the frame taken last is now on the texture (measures pose-to-texture latency).
   void frame_shown(const AvatarFrame& frame, double shown_at_s);
+  // Graphics thread: how GPU frames reach the texture, shown in the status (see RuntimeStatus::texture_path).
+  void set_texture_path(const std::string& path);
   // Graphics thread: a BGRA frame of the OBS source chosen as tracking input. False when not wanted now.
   bool submit_video_frame(const std::uint8_t* bgra, int width, int height, int stride, double timestamp_s);
   // Audio thread: planar float audio of the source chosen for lip sync.

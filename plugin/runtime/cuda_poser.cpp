@@ -1,6 +1,7 @@
 #include "plugin/runtime/cuda_poser.h"
 
 #include "inference/cuda/cuda_student_engine.h"
+#include "inference/cuda/device_frame_ring.h"
 #include "inference/fast/packed_student.h"
 #include "inference/student/character_model.h"
 
@@ -13,20 +14,32 @@ std::string folder_name(const std::filesystem::path& yaml) { return yaml.parent_
 
 class CudaPoser final : public AvatarPoser {
  public:
-  CudaPoser(std::unique_ptr<gpu::CudaStudentEngine> engine, std::string description)
-      : engine_(std::move(engine)), description_(std::move(description)) {}
+  CudaPoser(std::unique_ptr<gpu::CudaStudentEngine> engine, int device, std::string description)
+      : engine_(std::move(engine)),
+        frames_(std::make_shared<gpu::DeviceFrameRing>(device, engine_->image_size(), engine_->image_size())),
+        description_(std::move(description)) {}
 
   std::string description() const override { return description_; }
 
+  // The frame goes to the device ring, from which the OBS side copies it straight into its texture; host
+  // bytes only while that side cannot (no interop, or not tried yet).
   void render(const Pose& pose, AvatarFrame& frame) override {
-    engine_->render_rgba8(pose);
-    engine_->copy_rgba8_to_host(frame.pixels);
+    const unsigned char* rgba8 = engine_->render_rgba8(pose);
+    frames_->publish(rgba8, ++published_);
+    if (frames_->host_copies_wanted()) {
+      engine_->copy_rgba8_to_host(frame.pixels);
+    } else {
+      frame.pixels.clear();
+    }
+    frame.device_frames = frames_;
     frame.width = engine_->image_size();
     frame.height = engine_->image_size();
   }
 
  private:
   std::unique_ptr<gpu::CudaStudentEngine> engine_;
+  std::shared_ptr<gpu::DeviceFrameRing> frames_;
+  std::uint64_t published_ = 0;
   std::string description_;
 };
 
@@ -43,7 +56,7 @@ std::unique_ptr<AvatarPoser> load_cuda_poser(const std::shared_ptr<CharacterMode
   const std::string description = folder_name(model->files.yaml) + " · student · fused CUDA engine (" +
                                   (precision == gpu::Precision::kQuality ? "quality, fp32" : "balanced, fp16") +
                                   ") on GPU " + std::to_string(device);
-  return std::make_unique<CudaPoser>(std::move(engine), description);
+  return std::make_unique<CudaPoser>(std::move(engine), device, description);
 }
 
 }  // namespace tha4::avatar

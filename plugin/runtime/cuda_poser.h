@@ -1,7 +1,7 @@
 #pragma once
 // The fused CUDA student engine (inference/cuda/) behind a source, in THA4_CUDA builds: the pose is rendered
-// and converted to texture bytes on the GPU; the frame then reaches OBS through host memory. (The zero-copy
-// CUDA–GL path of docs/gpu.md is not wired into the plugin yet.)
+// and converted to texture bytes on the GPU and published to a device frame ring (AvatarFrame::device_frames),
+// from which the OBS side copies it into its texture with CUDA–OpenGL interop; host bytes only as fallback.
 
 #include "plugin/runtime/avatar_poser.h"
 

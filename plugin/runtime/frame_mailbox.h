@@ -4,8 +4,13 @@
 // so it never waits: when the worker happens to hold the lock, OBS keeps showing the previous frame.
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
+
+namespace tha4::gpu {
+class DeviceFrameRing;  // inference/cuda/device_frame_ring.h (THA4_CUDA builds)
+}
 
 namespace tha4::avatar {
 
@@ -14,7 +19,11 @@ struct AvatarFrame {
   int height = 0;
   // RGBA, rows top to bottom, premultiplied alpha, sRGB-encoded colour: the texture OBS samples as sRGB
   // and blends with (ONE, INVSRCALPHA), like its own image source.
+  // Empty when the frame is only in device memory (see device_frames).
   std::vector<std::uint8_t> pixels;
+  // Set by the GPU engine: where the same frame (or a newer one) waits in device memory, for a zero-copy
+  // upload into the texture. `pixels` is filled as well while device_frames->host_copies_wanted().
+  std::shared_ptr<gpu::DeviceFrameRing> device_frames;
   std::uint64_t sequence = 0;
   double pose_time_s = 0.0;    // steady clock: when the newest input behind this pose arrived
   double render_end_s = 0.0;   // steady clock: when the frame was finished

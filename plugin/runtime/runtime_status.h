@@ -20,6 +20,7 @@ struct RuntimeStatus {
   std::string warning;      // e.g. a fallback from CUDA to the CPU
   std::string tracking;     // the tracker's own status ("tracking", "no face", "camera disconnected", ...)
   bool tracking_paused = false;
+  std::string texture_path;  // how GPU frames reach OBS's texture (set by the OBS side; empty for CPU engines)
   double engine_fps = 0.0;  // frames rendered per second over the last two seconds
   double frame_ms = 0.0;    // median time to render one frame
   double latency_ms = 0.0;  // median time from composing a pose to its frame on the GPU texture

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -114,6 +115,31 @@ TEST_CASE("obs: the source renders a pose like the CLI and is transparent around
   if (const char* dump = std::getenv("THA4_OBS_DUMP")) write_png(shown, std::string(dump) + "/offscreen.png");
 }
 
+
+TEST_CASE("obs: the GPU path's staging texture and sRGB conversion keep the frame's bytes", "[obs][gpu-path]") {
+  // The OBS half of the CUDA zero-copy path (plugin/obs/avatar_texture.h): frames land in a GS_RGBA_UNORM
+  // staging texture, as CUDA writes them, and one draw converts it into the sRGB texture that is shown.
+  // Here host bytes take that route, so it is tested without a GPU; the conversion must be lossless.
+  setenv("THA4_TEXTURE_VIA_STAGING", "1", 1);
+  ObsHost::get();
+  const std::string model = model_folder("lambda_00");
+  const Image expected = render_with_cli(model, kPose, "fast");
+  Avatar avatar(still_settings(model, kPose));
+  const Image shown = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  const int difference = max_difference(shown, expected);
+  INFO("max difference to `tha4 render`: " << difference);
+  CHECK(difference <= 1);
+  std::size_t leaked = 0;
+  for (int y = 0; y < shown.height; ++y) {
+    for (int x = 0; x < shown.width; ++x) {
+      const std::uint8_t* p = shown.at(x, y);
+      if (expected.at(x, y)[3] == 0) leaked += (p[0] | p[1] | p[2] | p[3]) != 0;
+    }
+  }
+  CHECK(leaked == 0);
+  CHECK(opaque_pixels(shown) > 30000);
+  unsetenv("THA4_TEXTURE_VIA_STAGING");
+}
 
 TEST_CASE("obs: composited over a colour in a scene through OBS's output with no fringe", "[obs]") {
   ObsHost::get();
