@@ -6,6 +6,7 @@
 #include "inference/fast/fast_student_engine.h"
 #include "inference/fast/kernels.h"
 #include "inference/student/reference_engine.h"
+#include "inference/util/errors.h"
 #include "tests/test_support.h"
 
 #include <catch2/catch.hpp>
