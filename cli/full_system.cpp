@@ -18,6 +18,16 @@ void FullSystemOptions::add_to(CLI::App& command) {
   command.add_option("--image", image,
                      "--model full: the 512x512 RGBA character picture (default: the --character model's picture)")
       ->check(CLI::ExistingFile);
+  command.add_option("--precision", precision,
+                     "--model full: fp32 (default), fp16 (CUDA only) or bf16; reduced precision keeps the norms, "
+                     "the attention softmax and the warps in fp32")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
+}
+
+FullPrecision full_system_precision(const FullSystemOptions& options, const torch::Device& device) {
+  const FullPrecision precision = parse_full_precision(options.precision);
+  require_precision_supported(precision, device);
+  return precision;
 }
 
 FullSystemConfig full_system_config(const FullSystemOptions& options) {

@@ -16,10 +16,14 @@ struct FullSystemOptions {
   std::string tha4_dir;     // folder with the five official weight files
   std::string config_json;  // a teacher_pipeline.json-style file; empty: the official configuration
   std::string image;        // the character image; empty: the --character model's image
+  std::string precision = "fp32";  // fp32, fp16 (CUDA only) or bf16 (full/precision.h)
 
-  // Adds --tha4-dir, --full-config and --image to `command`.
+  // Adds --tha4-dir, --full-config, --image and --precision to `command`.
   void add_to(CLI::App& command);
 };
+
+// --precision, checked against `device` before anything slow is loaded (fp16 needs CUDA).
+FullPrecision full_system_precision(const FullSystemOptions& options, const torch::Device& device);
 
 // The configuration --full-config names, or the official one.
 FullSystemConfig full_system_config(const FullSystemOptions& options);

@@ -63,8 +63,9 @@ void run_full_render(const RenderOptions& options) {
   }
   apply_thread_count(options.engine.threads);
   const torch::Device device = parse_device(options.engine.device);
+  const FullPrecision precision = full_system_precision(options.full, device);
   const torch::Tensor image = load_full_system_image(options.full, options.engine, device);
-  FullPoser poser(load_full_system(options.full.tha4_dir, full_system_config(options.full), device));
+  FullPoser poser(load_full_system(options.full.tha4_dir, full_system_config(options.full), device), precision);
   const DisplayPath display = parse_display(options.display);
   for (std::size_t i = 0; i < poses.size(); ++i) {
     const std::vector<torch::Tensor> outputs = poser.pose(image, pose_tensor(poses[i], device));

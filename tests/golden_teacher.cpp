@@ -3,6 +3,7 @@
 #include "inference/full/full_poser.h"
 #include "inference/full/full_system_config_json.h"
 #include "inference/util/errors.h"
+#include "inference/weights/state_dict.h"
 #include "tests/test_support.h"
 
 #include <caffe2/serialize/inline_container.h>
@@ -65,6 +66,28 @@ std::vector<NamedTensor> load_teacher_network_weights(const std::string& name) {
     if (starts_with(tensor.name, "weights.")) weights.push_back({tensor.name.substr(8), std::move(tensor.tensor)});
   }
   return weights;
+}
+
+torch::Tensor TeacherPipelineGolden::output(int index) const {
+  return find_tensor(tensors, "output." + std::to_string(index), "teacher_pipeline.pt");
+}
+
+TeacherPipelineGolden load_teacher_pipeline_golden() {
+  TeacherPipelineGolden golden;
+  golden.json = read_json_file(teacher_golden_dir() / "teacher_pipeline.json");
+  golden.tensors = read_tensor_archive(teacher_golden_dir() / "teacher_pipeline.pt");
+  golden.image = find_tensor(golden.tensors, "image", "teacher_pipeline.pt");
+  golden.pose = find_tensor(golden.tensors, "pose", "teacher_pipeline.pt");
+  return golden;
+}
+
+FullSystemNetworks load_teacher_pipeline_networks(const TeacherPipelineGolden& golden) {
+  FullSystemNetworks networks = FullSystemNetworks::create(full_system_config_from_pipeline_json(golden.json));
+  for (const auto& [name, module] : networks.named_modules()) {
+    load_state_dict(*module, load_teacher_network_weights(name), name + ".pt");
+    module->eval();
+  }
+  return networks;
 }
 
 TeacherNetworkGolden load_teacher_network_golden(const std::string& name) {

@@ -2,6 +2,7 @@
 // The teacher goldens of ../shared/golden/teacher/ (README in ../shared/golden): per-network files with
 // weights, inputs and outputs of reduced networks, and the five-step pipeline file.
 
+#include "inference/full/full_poser.h"
 #include "inference/weights/tensor_archive.h"
 
 #include <nlohmann/json.hpp>
@@ -32,6 +33,20 @@ TeacherNetworkGolden load_teacher_network_golden(const std::string& name);
 
 // The per-network weights of `name` alone (for building the pipeline's networks).
 std::vector<NamedTensor> load_teacher_network_weights(const std::string& name);
+
+// teacher_pipeline.pt/.json: the reduced five-network pipeline's image, poses and stored outputs.
+struct TeacherPipelineGolden {
+  nlohmann::json json;
+  std::vector<NamedTensor> tensors;
+  torch::Tensor image;  // (1, 4, 512, 512)
+  torch::Tensor pose;   // (K, 45)
+  torch::Tensor output(int index) const;  // output.<index>: (K, ...), or (1, ...) for pose-independent ones
+};
+TeacherPipelineGolden load_teacher_pipeline_golden();
+
+// The five networks of the pipeline's configuration with the per-network golden weights, in eval mode, on
+// the CPU.
+FullSystemNetworks load_teacher_pipeline_networks(const TeacherPipelineGolden& golden);
 
 // A teacher network built from its mode_07 name and a reference Args constructor (JSON), with a forward
 // that takes the reference forward's positional inputs and returns its output list.

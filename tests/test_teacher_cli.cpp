@@ -90,5 +90,18 @@ TEST_CASE("teacher cli: bench full reports the time per frame and per network", 
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Contains("reduced sizes") && Contains("median") && Contains("upscaler (editor)") &&
-                           Contains("body_morpher (rotator)") && Contains("eyebrow_decomposer"));
+                           Contains("body_morpher (rotator)") && Contains("eyebrow_decomposer") &&
+                           Contains("RESULT engine=teacher-fp32-cpu median_ms="));
+}
+
+TEST_CASE("teacher cli: fp16 on the CPU stops with a message before loading anything", "[teacher][cli]") {
+  CliResult r = run_cli({"bench", "full", "--precision", "fp16", "--frames", "1", "--image", character_png()});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("fp16 needs a CUDA device; use bf16 or fp32 on the CPU"));
+  r = run_cli({"render", "--model", "full", "--tha4-dir", "/nonexistent", "--precision", "fp16", "-o", "x.png"});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("fp16 needs a CUDA device"));
+  r = run_cli({"bench", "full", "--precision", "fp8"});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.output, Contains("--precision"));
 }

@@ -2,9 +2,7 @@
 // each stage fed with the stored output of the stage before it, then the whole pipeline end to end; and the
 // eyebrow-decomposer cache.
 #include "inference/full/full_poser.h"
-#include "inference/full/full_system_config_json.h"
 #include "inference/util/errors.h"
-#include "inference/weights/state_dict.h"
 #include "tests/golden_teacher.h"
 
 #include <catch2/catch.hpp>
@@ -23,34 +21,9 @@ constexpr double kStageTolerance = 5e-4;
 constexpr double kEndToEndMaxTolerance = 5e-2;
 constexpr double kEndToEndMeanTolerance = 2e-4;
 
-struct PipelineGolden {
-  nlohmann::json json;
-  std::vector<NamedTensor> tensors;
-  torch::Tensor image;  // (1, 4, 512, 512)
-  torch::Tensor pose;   // (K, 45)
-  torch::Tensor output(int index) const {
-    return find_tensor(tensors, "output." + std::to_string(index), "teacher_pipeline.pt");
-  }
-};
-
-PipelineGolden load_pipeline_golden() {
-  PipelineGolden golden;
-  golden.json = read_json_file(tha4::test::teacher_golden_dir() / "teacher_pipeline.json");
-  golden.tensors = read_tensor_archive(tha4::test::teacher_golden_dir() / "teacher_pipeline.pt");
-  golden.image = find_tensor(golden.tensors, "image", "teacher_pipeline.pt");
-  golden.pose = find_tensor(golden.tensors, "pose", "teacher_pipeline.pt");
-  return golden;
-}
-
-// The five networks of the pipeline's configuration with the per-network golden weights.
-FullSystemNetworks load_pipeline_networks(const PipelineGolden& golden) {
-  FullSystemNetworks networks = FullSystemNetworks::create(full_system_config_from_pipeline_json(golden.json));
-  for (const auto& [name, module] : networks.named_modules()) {
-    load_state_dict(*module, tha4::test::load_teacher_network_weights(name), name + ".pt");
-    module->eval();
-  }
-  return networks;
-}
+using PipelineGolden = tha4::test::TeacherPipelineGolden;
+using tha4::test::load_teacher_pipeline_golden;
+using tha4::test::load_teacher_pipeline_networks;
 
 double max_abs(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
 double mean_abs(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().mean().item<double>(); }
@@ -75,8 +48,8 @@ void check_stage(const char* what, const torch::Tensor& actual, const torch::Ten
 TEST_CASE("teacher: pipeline stages match the reference, each fed the stored output before it", "[teacher][parity]") {
   torch::set_num_threads(2);
   torch::NoGradGuard no_grad;
-  const PipelineGolden golden = load_pipeline_golden();
-  FullSystemNetworks networks = load_pipeline_networks(golden);
+  const PipelineGolden golden = load_teacher_pipeline_golden();
+  FullSystemNetworks networks = load_teacher_pipeline_networks(golden);
   const torch::Tensor& image = golden.image;
 
   // The README's stage table, written out independently of FullPoser.
@@ -111,8 +84,8 @@ TEST_CASE("teacher: pipeline stages match the reference, each fed the stored out
 
 TEST_CASE("teacher: the five-step pipeline matches the reference end to end", "[teacher][parity]") {
   torch::set_num_threads(2);
-  const PipelineGolden golden = load_pipeline_golden();
-  FullPoser poser(load_pipeline_networks(golden));
+  const PipelineGolden golden = load_teacher_pipeline_golden();
+  FullPoser poser(load_teacher_pipeline_networks(golden));
   const auto& listed = golden.json.at("outputs");
   REQUIRE(listed.size() == static_cast<std::size_t>(full_output::kCount));
 
@@ -162,7 +135,7 @@ FullSystemConfig tiny_config() {
 
 TEST_CASE("teacher: the decomposer cache follows the image's content, not the tensor", "[teacher]") {
   torch::set_num_threads(2);
-  const PipelineGolden golden = load_pipeline_golden();
+  const PipelineGolden golden = load_teacher_pipeline_golden();
   torch::manual_seed(7);
   FullPoser poser(FullSystemNetworks::create(tiny_config()));
   torch::Tensor image = golden.image.clone();
@@ -192,8 +165,8 @@ TEST_CASE("teacher: the decomposer cache follows the image's content, not the te
 }
 
 TEST_CASE("teacher: the pipeline rejects bad inputs with a message", "[teacher]") {
-  const PipelineGolden golden = load_pipeline_golden();
-  FullPoser poser(load_pipeline_networks(golden));
+  const PipelineGolden golden = load_teacher_pipeline_golden();
+  FullPoser poser(load_teacher_pipeline_networks(golden));
   using Catch::Matchers::Contains;
   CHECK_THROWS_WITH(poser.pose(golden.image.slice(2, 0, 256), golden.pose.slice(0, 0, 1)),
                     Contains("(N, 4, 512, 512)"));

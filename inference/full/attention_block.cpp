@@ -24,7 +24,9 @@ torch::Tensor qkv_attention(const torch::Tensor& qkv, int64_t num_heads, bool ne
     k = parts[1] * scale;
     v = parts[2];
   }
-  const torch::Tensor weight = torch::softmax(torch::einsum("bct,bcs->bts", {q, k}), -1);
+  // The softmax in float32 (full/precision.h); a no-op cast in fp32.
+  const torch::Tensor weight =
+      torch::softmax(torch::einsum("bct,bcs->bts", {q, k}), -1, torch::kFloat32).to(v.scalar_type());
   return torch::einsum("bts,bcs->bct", {weight, v}).reshape({batch, num_heads * head_channels, length});
 }
 

@@ -3,6 +3,7 @@
 // over the h·w positions → 1×1 output conv, added to the input. Keys `norm`, `qkv`, `conv`.
 
 #include "inference/full/full_system_config.h"
+#include "inference/full/precision.h"
 
 #include <torch/torch.h>
 
@@ -15,7 +16,7 @@ class AttentionBlockImpl : public torch::nn::Module {
 
   int64_t num_heads() const { return num_heads_; }
 
-  torch::nn::GroupNorm norm{nullptr};
+  Float32GroupNorm norm{nullptr};
   torch::nn::Conv2d qkv{nullptr};
   torch::nn::Conv2d conv{nullptr};
 

@@ -18,8 +18,8 @@ nn::Sequential normalised_block(nn::AnyModule conv, int64_t out_channels) {
 
 }  // namespace
 
-nn::InstanceNorm2d instance_norm(int64_t channels) {
-  return nn::InstanceNorm2d(nn::InstanceNorm2dOptions(channels).eps(1e-5).affine(true).track_running_stats(false));
+Float32InstanceNorm2d instance_norm(int64_t channels) {
+  return Float32InstanceNorm2d(channels, 1e-5);
 }
 
 nn::Sequential conv3_block(int64_t in_channels, int64_t out_channels) {
@@ -33,9 +33,23 @@ nn::Sequential downsample_block(int64_t in_channels, int64_t out_channels) {
 }
 
 nn::Sequential upsample_block(int64_t in_channels, int64_t out_channels) {
-  return normalised_block(nn::AnyModule(nn::ConvTranspose2d(
-                              nn::ConvTranspose2dOptions(in_channels, out_channels, 4).stride(2).padding(1).bias(false))),
-                          out_channels);
+  return normalised_block(nn::AnyModule(TransposedConv4x4(in_channels, out_channels)), out_channels);
+}
+
+TransposedConv4x4Impl::TransposedConv4x4Impl(int64_t in_channels, int64_t out_channels)
+    // ConvTranspose2d's own initialisation, so that seeded random networks stay what they were.
+    : weight(register_parameter(
+          "weight", nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in_channels, out_channels, 4).bias(false))
+                        ->weight.detach()
+                        .clone())) {}
+
+torch::Tensor TransposedConv4x4Impl::forward(const torch::Tensor& x) {
+  namespace F = torch::nn::functional;
+  const auto options = F::ConvTranspose2dFuncOptions().stride(2).padding(1);
+  if (x.scalar_type() == torch::kBFloat16 && x.device().is_cpu()) {
+    return F::conv_transpose2d(x.to(torch::kFloat32), weight.to(torch::kFloat32), options).to(torch::kBFloat16);
+  }
+  return F::conv_transpose2d(x, weight, options);
 }
 
 ResnetBlockImpl::ResnetBlockImpl(int64_t channels) : resnet_path(register_module("resnet_path", nn::Sequential())) {

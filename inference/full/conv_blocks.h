@@ -3,12 +3,27 @@
 // structure so that the state-dict keys match: Sequential(conv, InstanceNorm, ReLU) blocks, the 3×3
 // ResnetBlock, and the output heads. Also the image formulas the teacher networks share.
 
+#include "inference/full/precision.h"
+
 #include <torch/torch.h>
 
 namespace tha4 {
 
-// InstanceNorm2d(C, affine=True) without running statistics: instance statistics in eval mode too.
-torch::nn::InstanceNorm2d instance_norm(int64_t channels);
+// InstanceNorm2d(C, affine=True) without running statistics: instance statistics in eval mode too. Float32
+// in every precision (full/precision.h).
+Float32InstanceNorm2d instance_norm(int64_t channels);
+
+// ConvTranspose 4×4, stride 2, pad 1, no bias: key `weight` (in, out, 4, 4), initialised as ConvTranspose2d.
+// On the CPU a bf16 input is upsampled in float32: LibTorch 1.13 has no bf16 transposed convolution on the
+// CPU (neither oneDNN's nor the slow path: "slow_conv_transpose2d_out_cpu not implemented for BFloat16").
+class TransposedConv4x4Impl : public torch::nn::Module {
+ public:
+  TransposedConv4x4Impl(int64_t in_channels, int64_t out_channels);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  torch::Tensor weight;
+};
+TORCH_MODULE(TransposedConv4x4);
 
 // Conv 3×3 (stride 1, pad 1, no bias) → InstanceNorm → ReLU. Keys `0.weight`, `1.weight`, `1.bias`.
 torch::nn::Sequential conv3_block(int64_t in_channels, int64_t out_channels);

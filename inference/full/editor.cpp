@@ -1,7 +1,7 @@
 #include "inference/full/editor.h"
 
+#include "inference/full/precision.h"
 #include "inference/full/shape_checks.h"
-#include "inference/student/siren.h"
 
 namespace tha4 {
 namespace {
@@ -31,7 +31,7 @@ std::vector<torch::Tensor> EditorImpl::forward(const torch::Tensor& rest_image, 
   check_shape(coarse_posed_image, {batch, channels, size, size}, kNetwork, "a coarse posed image");
   check_shape(coarse_grid_change, {batch, 2, size, size}, kNetwork, "a coarse grid change");
   check_shape(pose, {batch, config_.num_pose_parameters}, kNetwork, "a pose");
-  const torch::Tensor coarse_warped = warp_image(rest_image, coarse_grid_change);
+  const torch::Tensor coarse_warped = warp_image_float32(rest_image, coarse_grid_change);
   const torch::Tensor t = torch::zeros({batch, 1}, rest_image.options());  // THA4 always runs at t = 0
   const torch::Tensor addition =
       coarse_image_conv->forward(torch::cat({coarse_posed_image, coarse_warped, coarse_grid_change}, 1));

@@ -1,8 +1,8 @@
 #include "inference/full/eyebrow_morphing_combiner.h"
 
 #include "inference/full/conv_blocks.h"
+#include "inference/full/precision.h"
 #include "inference/full/shape_checks.h"
-#include "inference/student/siren.h"
 
 namespace tha4 {
 
@@ -30,7 +30,7 @@ std::vector<torch::Tensor> EyebrowMorphingCombinerImpl::forward(const torch::Ten
   const torch::Tensor grid_change = morphed_eyebrow_layer_grid_change->forward(feature);
   const torch::Tensor alpha = morphed_eyebrow_layer_alpha->forward(feature);
   const torch::Tensor color_change = morphed_eyebrow_layer_color_change->forward(feature);
-  const torch::Tensor warped = warp_image(eyebrow_layer, grid_change);
+  const torch::Tensor warped = warp_image_float32(eyebrow_layer, grid_change);
   const torch::Tensor morphed = apply_color_change(alpha, color_change, warped);
   const torch::Tensor combine = combine_alpha->forward(feature);
   const torch::Tensor eyebrow_image = apply_rgb_change(combine, morphed, background_layer);

@@ -1,8 +1,8 @@
 #include "inference/full/face_morpher.h"
 
 #include "inference/full/conv_blocks.h"
+#include "inference/full/precision.h"
 #include "inference/full/shape_checks.h"
-#include "inference/student/siren.h"
 #include "inference/util/errors.h"
 
 namespace tha4 {
@@ -34,7 +34,7 @@ std::vector<torch::Tensor> FaceMorpherImpl::forward(const torch::Tensor& image, 
   check_shape(pose, {image.size(0), config_.num_expression_params}, "face_morpher", "a pose");
   const torch::Tensor feature = features(image, pose);
   const torch::Tensor grid_change = iris_mouth_grid_change->forward(feature);
-  const torch::Tensor image_0 = warp_image(image, grid_change);
+  const torch::Tensor image_0 = warp_image_float32(image, grid_change);
   const torch::Tensor iris_mouth_change = iris_mouth_color_change->forward(feature);
   const torch::Tensor iris_mouth_weight = iris_mouth_alpha->forward(feature);
   const torch::Tensor image_1 = apply_color_change(iris_mouth_weight, iris_mouth_change, image_0);

@@ -100,6 +100,12 @@ class StepClock {
   std::chrono::steady_clock::time_point last_;
 };
 
+// The device of the networks' weights (the decomposer's stands for all five).
+torch::Device networks_device(const FullSystemNetworks& networks) {
+  const auto parameters = networks.eyebrow_decomposer->parameters();
+  return parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device();
+}
+
 }  // namespace
 
 std::string full_output_name(int index) {
@@ -160,9 +166,14 @@ FullSystemNetworks load_full_system(const std::filesystem::path& folder, const F
   return networks;
 }
 
-FullPoser::FullPoser(FullSystemNetworks networks) : networks_(std::move(networks)) {
+FullPoser::FullPoser(FullSystemNetworks networks, FullPrecision precision)
+    : networks_(std::move(networks)), precision_(precision) {
   check_geometry(networks_);
-  for (auto& [name, module] : networks_.named_modules()) module->eval();
+  require_precision_supported(precision_, networks_device(networks_));
+  for (auto& [name, module] : networks_.named_modules()) {
+    module->eval();
+    cast_to_precision(*module, precision_);
+  }
 }
 
 std::vector<torch::Tensor> FullPoser::decompose(const torch::Tensor& image) {
@@ -186,9 +197,11 @@ std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const 
   check_shape(image_in, {-1, 4, kImageSize, kImageSize}, "the full system", "an image");
   check_shape(pose_in, {image_in.size(0), kPoseSize}, "the full system", "a pose");
   if (!torch::isfinite(pose_in).all().item<bool>()) throw PoseError("the pose holds a NaN or infinite value");
-  // Contiguous NCHW: a channels-last image would take other (less accurate) GroupNorm kernels.
-  const torch::Tensor image = image_in.contiguous();
-  const torch::Tensor poses = pose_in.contiguous();
+  // Contiguous NCHW: a channels-last image would take other (less accurate) GroupNorm kernels. In the
+  // networks' dtype (a no-op in fp32); the decomposer cache compares the cast image.
+  const torch::ScalarType dtype = full_precision_dtype(precision_);
+  const torch::Tensor image = image_in.to(dtype).contiguous();
+  const torch::Tensor poses = pose_in.to(dtype).contiguous();
   FullPoserTimings local;
   FullPoserTimings& t = timings ? *timings : local;
   t = {};
@@ -239,6 +252,10 @@ std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const 
   outputs.insert(outputs.end(), face.begin(), face.end());
   outputs.insert(outputs.end(), combiner.begin(), combiner.end());
   outputs.insert(outputs.end(), decomposer.begin(), decomposer.end());
+  if (dtype != torch::kFloat32) {
+    for (auto& output : outputs) output = output.to(torch::kFloat32);
+    t.other += clock.lap();  // the casts back are part of a reduced-precision frame's cost
+  }
   return outputs;
 }
 

@@ -9,6 +9,7 @@
 #include "inference/full/face_morpher.h"
 #include "inference/full/full_system_config.h"
 #include "inference/full/half_res_rotator.h"
+#include "inference/full/precision.h"
 
 #include <torch/torch.h>
 
@@ -74,23 +75,27 @@ struct FullPoserTimings {
 
 class FullPoser {
  public:
-  // Puts the networks in eval mode. Throws Error when their sizes do not fit mode_07's fixed geometry
-  // (128 eyebrow crop, 192 face crop, 256 half size, 512 image, pose split 12 + 27 + 6).
-  explicit FullPoser(FullSystemNetworks networks);
+  // Puts the networks in eval mode and casts them to `precision` (full/precision.h). Throws Error when their
+  // sizes do not fit mode_07's fixed geometry (128 eyebrow crop, 192 face crop, 256 half size, 512 image,
+  // pose split 12 + 27 + 6), or when their device cannot run `precision` (fp16 on the CPU).
+  explicit FullPoser(FullSystemNetworks networks, FullPrecision precision = FullPrecision::kFloat32);
 
-  // image (N, 4, 512, 512), pose (N, 45), on the networks' device -> mode_07's 33 outputs (full_output::*).
-  // Neither input is modified. `timings`, when given, receives the time of each step.
+  // image (N, 4, 512, 512), pose (N, 45), float32 on the networks' device -> mode_07's 33 outputs
+  // (full_output::*), float32 in every precision. Neither input is modified. `timings`, when given,
+  // receives the time of each step.
   std::vector<torch::Tensor> pose(const torch::Tensor& image, const torch::Tensor& pose,
                                   FullPoserTimings* timings = nullptr);
 
   // Whether the last pose() call reused the cached decomposer outputs.
   bool last_call_used_decomposer_cache() const { return used_cache_; }
   const FullSystemNetworks& networks() const { return networks_; }
+  FullPrecision precision() const { return precision_; }
 
  private:
   std::vector<torch::Tensor> decompose(const torch::Tensor& image);
 
   FullSystemNetworks networks_;
+  FullPrecision precision_;
   // The decomposer cache (spec §4.5) holds a *copy* of the image it was computed from, so that a caller
   // editing its tensor in place cannot make the cache stale (the reference keeps a reference).
   torch::Tensor cached_image_;

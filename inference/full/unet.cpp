@@ -31,7 +31,7 @@ torch::Tensor TimestepEmbeddingImpl::forward(const torch::Tensor& t) {
   const torch::Tensor times = torch::exp(log_times).reshape({1, half}) * t;
   torch::Tensor embedding = torch::cat({torch::cos(times), torch::sin(times)}, 1);
   if (channels_ % 2 == 1) embedding = torch::constant_pad_nd(embedding, {1, 1}, 0);
-  return embedding;
+  return embedding.to(t.scalar_type());  // the float32 row promotes a 16-bit t; the MLP after it runs in t's dtype
 }
 
 UnetDownBlockImpl::UnetDownBlockImpl(const UnetConfig& config, int64_t level, int64_t in_channels)

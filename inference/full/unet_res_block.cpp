@@ -18,8 +18,8 @@ nn::Sequential conditioning(int64_t cond_channels, int64_t out_channels) {
 
 }  // namespace
 
-nn::GroupNorm group_norm32(int64_t channels) {
-  return nn::GroupNorm(nn::GroupNormOptions(std::min<int64_t>(32, channels), channels).eps(1e-5).affine(true));
+Float32GroupNorm group_norm32(int64_t channels) {
+  return Float32GroupNorm(nn::GroupNormOptions(std::min<int64_t>(32, channels), channels).eps(1e-5).affine(true));
 }
 
 torch::Tensor resample(const torch::Tensor& x, Resampling mode) {

@@ -3,12 +3,15 @@
 // scale-shift → pose scale-shift → SiLU → conv1, plus the (resampled, 1×1-projected if needed) input.
 // Keys `norm0`, `conv0`, `cond0_layers.1`, `norm1`, `conv1`, `cond1_layers.1`, and `skip` when in ≠ out.
 
+#include "inference/full/precision.h"
+
 #include <torch/torch.h>
 
 namespace tha4 {
 
 // The reference's GroupNorm32: min(32, C) groups, eps 1e-5, affine.
-torch::nn::GroupNorm group_norm32(int64_t channels);
+// Float32 in every precision (full/precision.h).
+Float32GroupNorm group_norm32(int64_t channels);
 
 enum class Resampling { kNone, kDown, kUp };
 
@@ -26,10 +29,10 @@ class UnetResBlockImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& time_embedding,
                         const torch::Tensor& pose_embedding);
 
-  torch::nn::GroupNorm norm0{nullptr};
+  Float32GroupNorm norm0{nullptr};
   torch::nn::Conv2d conv0{nullptr};
   torch::nn::Sequential cond0_layers{nullptr};
-  torch::nn::GroupNorm norm1{nullptr};
+  Float32GroupNorm norm1{nullptr};
   torch::nn::Conv2d conv1{nullptr};
   torch::nn::Sequential cond1_layers{nullptr};
   torch::nn::Conv2d skip{nullptr};  // null when in = out (the identity)
