@@ -6,6 +6,7 @@
 #include "inference/student/student_engine.h"
 #include "tests/golden_student.h"
 #include "tests/golden_teacher.h"
+#include "tests/tensor_compare.h"
 #include "tests/test_support.h"
 
 #include <ATen/Context.h>
@@ -60,17 +61,9 @@ class NoTf32 {
   bool cudnn_, cublas_;
 };
 
-double max_abs(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kCPU) - b.to(torch::kCPU)).abs().max().item<double>();
-}
-double mean_abs(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kCPU) - b.to(torch::kCPU)).abs().mean().item<double>();
-}
-// PSNR over the [-1, 1] range (peak-to-peak 2).
-double psnr_db(const torch::Tensor& a, const torch::Tensor& b) {
-  const double mse = (a.to(torch::kCPU) - b.to(torch::kCPU)).pow(2).mean().item<double>();
-  return 10.0 * std::log10(4.0 / std::max(mse, 1e-30));
-}
+using tha4::test::max_abs;
+using tha4::test::mean_abs;
+using tha4::test::psnr_db;
 
 // The golden pipeline's networks on the GPU in `precision`.
 FullPoser cuda_teacher(const tha4::test::TeacherPipelineGolden& golden, FullPrecision precision) {

@@ -5,6 +5,7 @@
 #include "inference/student/student_engine.h"
 #include "inference/util/errors.h"
 #include "tests/golden_student.h"
+#include "tests/tensor_compare.h"
 #include "tests/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -19,9 +20,7 @@ namespace {
 constexpr double kTensorTolerance = 1e-4;  // max abs, `face` and `blended` (golden README: ~1e-6 expected)
 constexpr int kDisplayTolerance = 1;       // per channel, in 1/255 steps
 
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kCPU) - b.to(torch::kCPU)).abs().max().item<double>();
-}
+using tha4::test::max_abs;
 
 int max_byte_diff(const Rgba8Image& a, const Rgba8Image& b) {
   int worst = 0;
@@ -39,14 +38,14 @@ TEST_CASE("student parity: reference engine reproduces every golden character an
     INFO("character " << golden.character);
     auto model = std::make_shared<CharacterModel>(load_character_model(tha4::test::models_dir() / golden.character));
     // The loader reproduces the reference's input tensor bit for bit.
-    CHECK(max_abs_diff(model->image[0], golden.image) == 0.0);
+    CHECK(max_abs(model->image[0], golden.image) == 0.0);
 
     auto engine = make_student_engine(StudentEngineKind::kReference, model);
     for (int64_t k = 0; k < golden.pose_count(); ++k) {
       INFO("pose " << k << ": " << format_pose(golden.pose(k)));
       const StudentOutputs outputs = engine->run(golden.pose(k));
-      const double face_diff = max_abs_diff(outputs[StudentOutput::kFace][0], golden.face[k]);
-      const double blended_diff = max_abs_diff(outputs.blended()[0], golden.blended[k]);
+      const double face_diff = max_abs(outputs[StudentOutput::kFace][0], golden.face[k]);
+      const double blended_diff = max_abs(outputs.blended()[0], golden.blended[k]);
       const Rgba8Image display = image_tensor_to_rgba8(outputs.blended(), DisplayPath::kReferenceRound);
       const Rgba8Image expected = read_rgba8_image(golden.display_png(k));
       REQUIRE(display.width == expected.width);

@@ -3,10 +3,10 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <stdexcept>
 
 #include <sys/wait.h>
-#include <random>
 
 namespace tha4::test {
 namespace {

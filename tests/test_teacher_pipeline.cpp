@@ -4,6 +4,7 @@
 #include "inference/full/full_poser.h"
 #include "inference/util/errors.h"
 #include "tests/golden_teacher.h"
+#include "tests/tensor_compare.h"
 
 #include <catch2/catch.hpp>
 
@@ -25,8 +26,8 @@ using PipelineGolden = tha4::test::TeacherPipelineGolden;
 using tha4::test::load_teacher_pipeline_golden;
 using tha4::test::load_teacher_pipeline_networks;
 
-double max_abs(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
-double mean_abs(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().mean().item<double>(); }
+using tha4::test::max_abs;
+using tha4::test::mean_abs;
 
 torch::Tensor crop(const torch::Tensor& x, int64_t top, int64_t left, int64_t size) {
   return x.slice(2, top, top + size).slice(3, left, left + size);

@@ -5,6 +5,7 @@
 #include "inference/full/precision.h"
 #include "inference/util/errors.h"
 #include "tests/golden_teacher.h"
+#include "tests/tensor_compare.h"
 
 #include <catch2/catch.hpp>
 
@@ -15,16 +16,7 @@
 
 using namespace tha4;
 using Catch::Matchers::Contains;
-
-namespace {
-
-// PSNR over the [-1, 1] range (peak-to-peak 2), as the CUDA engine's tests measure it.
-double psnr_db(const torch::Tensor& a, const torch::Tensor& b) {
-  const double mse = (a - b).pow(2).mean().item<double>();
-  return 10.0 * std::log10(4.0 / std::max(mse, 1e-30));
-}
-
-}  // namespace
+using tha4::test::psnr_db;
 
 TEST_CASE("teacher precision: names parse and fp16 on the CPU is refused with a message", "[teacher][precision]") {
   CHECK(parse_full_precision("bf16") == FullPrecision::kBFloat16);

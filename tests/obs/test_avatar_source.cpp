@@ -65,6 +65,25 @@ Image settled_render(obs_source_t* source, const std::function<bool(const Image&
 
 const std::string kPose = "head_y=0.6, neck_z=-0.3, mouth_aaa=1, eye_wink_left=1";
 
+// Where `expected` (the CLI's render) is fully transparent: how many pixels, and how many of them `shown`
+// does not leave at exactly zero.
+struct TransparentArea {
+  std::size_t pixels = 0;
+  std::size_t leaked = 0;
+};
+TransparentArea transparent_area(const Image& shown, const Image& expected) {
+  TransparentArea area;
+  for (int y = 0; y < shown.height; ++y) {
+    for (int x = 0; x < shown.width; ++x) {
+      if (expected.at(x, y)[3] != 0) continue;
+      ++area.pixels;
+      const std::uint8_t* p = shown.at(x, y);
+      area.leaked += (p[0] | p[1] | p[2] | p[3]) != 0;
+    }
+  }
+  return area;
+}
+
 }  // namespace
 
 TEST_CASE("obs: the module registers a localized source and get_properties(NULL) works", "[obs]") {
@@ -98,18 +117,9 @@ TEST_CASE("obs: the source renders a pose like the CLI and is transparent around
   INFO("max difference to `tha4 render`: " << difference);
   CHECK(difference <= 2);
   // Transparent where the CLI's image is: corners and the background around the character.
-  std::size_t transparent = 0;
-  std::size_t leaked = 0;
-  for (int y = 0; y < shown.height; ++y) {
-    for (int x = 0; x < shown.width; ++x) {
-      if (expected.at(x, y)[3] != 0) continue;
-      ++transparent;
-      const std::uint8_t* p = shown.at(x, y);
-      leaked += (p[0] | p[1] | p[2] | p[3]) != 0;
-    }
-  }
-  CHECK(transparent > 50000);
-  CHECK(leaked == 0);
+  const TransparentArea transparent = transparent_area(shown, expected);
+  CHECK(transparent.pixels > 50000);
+  CHECK(transparent.leaked == 0);
   CHECK(shown.at(0, 0)[3] == 0);
   CHECK(opaque_pixels(shown) > 30000);
   if (const char* dump = std::getenv("THA4_OBS_DUMP")) write_png(shown, std::string(dump) + "/offscreen.png");
@@ -129,14 +139,7 @@ TEST_CASE("obs: the GPU path's staging texture and sRGB conversion keep the fram
   const int difference = max_difference(shown, expected);
   INFO("max difference to `tha4 render`: " << difference);
   CHECK(difference <= 1);
-  std::size_t leaked = 0;
-  for (int y = 0; y < shown.height; ++y) {
-    for (int x = 0; x < shown.width; ++x) {
-      const std::uint8_t* p = shown.at(x, y);
-      if (expected.at(x, y)[3] == 0) leaked += (p[0] | p[1] | p[2] | p[3]) != 0;
-    }
-  }
-  CHECK(leaked == 0);
+  CHECK(transparent_area(shown, expected).leaked == 0);
   CHECK(opaque_pixels(shown) > 30000);
   unsetenv("THA4_TEXTURE_VIA_STAGING");
 }
