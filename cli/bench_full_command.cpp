@@ -2,6 +2,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/full_system.h"
+#include "inference/pose/pose_tensor.h"
 #include "inference/util/errors.h"
 
 #include <ATen/Context.h>
@@ -81,9 +82,9 @@ void run_full_bench(const FullBenchOptions& options) {
 
   std::mt19937 rng(1234);
   FullPoserTimings first;
-  for (int i = 0; i < options.warmup; ++i) poser.pose(image, pose_tensor(random_pose(rng), device), i == 0 ? &first : nullptr);
+  for (int i = 0; i < options.warmup; ++i) poser.pose(image, pose_to_tensor(random_pose(rng), device), i == 0 ? &first : nullptr);
   std::vector<FullPoserTimings> timings(static_cast<std::size_t>(options.frames));
-  for (auto& t : timings) poser.pose(image, pose_tensor(random_pose(rng), device), &t);
+  for (auto& t : timings) poser.pose(image, pose_to_tensor(random_pose(rng), device), &t);
   if (options.warmup == 0) first = timings.front();
 
   const auto column = [&](const std::function<double(const FullPoserTimings&)>& field) {

@@ -45,8 +45,4 @@ torch::Tensor load_full_system_image(const FullSystemOptions& options, const Eng
   return rgba8_to_tensor(image).unsqueeze(0).to(device);
 }
 
-torch::Tensor pose_tensor(const Pose& pose, const torch::Device& device) {
-  return torch::from_blob(const_cast<float*>(pose.data()), {1, kPoseSize}, torch::kFloat32).clone().to(device);
-}
-
 }  // namespace tha4::cli

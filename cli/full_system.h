@@ -33,7 +33,4 @@ FullSystemConfig full_system_config(const FullSystemOptions& options);
 torch::Tensor load_full_system_image(const FullSystemOptions& options, const EngineOptions& engine,
                                      const torch::Device& device);
 
-// (1, 45) float tensor of a pose, on `device`.
-torch::Tensor pose_tensor(const Pose& pose, const torch::Device& device);
-
 }  // namespace tha4::cli

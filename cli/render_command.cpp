@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/full_system.h"
 #include "inference/image/display.h"
+#include "inference/pose/pose_tensor.h"
 #include "inference/util/errors.h"
 
 #include <cstdio>
@@ -68,7 +69,7 @@ void run_full_render(const RenderOptions& options) {
   FullPoser poser(load_full_system(options.full.tha4_dir, full_system_config(options.full), device), precision);
   const DisplayPath display = parse_display(options.display);
   for (std::size_t i = 0; i < poses.size(); ++i) {
-    const std::vector<torch::Tensor> outputs = poser.pose(image, pose_tensor(poses[i], device));
+    const std::vector<torch::Tensor> outputs = poser.pose(image, pose_to_tensor(poses[i], device));
     const std::filesystem::path file = output_file(options, i);
     write_png(output_tensor_to_rgba8(outputs[static_cast<std::size_t>(options.output_index)][0], display), file);
     std::cout << file.string() << "  (full system, " << full_output_name(options.output_index)

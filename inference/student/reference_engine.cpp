@@ -1,5 +1,6 @@
 #include "inference/student/reference_engine.h"
 
+#include "inference/pose/pose_tensor.h"
 #include "inference/util/errors.h"
 
 namespace tha4 {
@@ -16,9 +17,7 @@ ReferenceStudentEngine::ReferenceStudentEngine(std::shared_ptr<CharacterModel> m
 
 StudentOutputs ReferenceStudentEngine::run(const Pose& pose) {
   check_pose_finite(pose);
-  const torch::Tensor pose_tensor =
-      torch::from_blob(const_cast<float*>(pose.data()), {1, kPoseSize}, torch::kFloat32).clone().to(model_->device);
-  return pose_tensors(*model_, model_->image, pose_tensor);
+  return pose_tensors(*model_, model_->image, pose_to_tensor(pose, model_->device));
 }
 
 StudentOutputs ReferenceStudentEngine::pose_tensors(CharacterModel& model, const torch::Tensor& image,

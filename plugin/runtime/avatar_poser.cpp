@@ -111,8 +111,7 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   if (is_full_system_folder(settings.model_folder)) {
     if (engine.device.is_cpu()) torch::set_num_threads(threads);
     LoadedPoser loaded;
-    std::string description;
-    loaded.poser = load_full_system_poser(settings, engine.device.str(), description);
+    loaded.poser = load_full_system_poser(settings, engine.device.str());
     loaded.warning = engine.warning;
     if (engine.device.is_cpu()) {
       loaded.warning += std::string(loaded.warning.empty() ? "" : "; ") +

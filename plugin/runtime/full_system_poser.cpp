@@ -3,6 +3,7 @@
 #include "inference/full/full_poser.h"
 #include "inference/image/display.h"
 #include "inference/image/image_io.h"
+#include "inference/pose/pose_tensor.h"
 #include "inference/util/errors.h"
 
 #include <torch/torch.h>
@@ -19,9 +20,7 @@ class FullSystemPoser final : public AvatarPoser {
 
   void render(const Pose& pose, AvatarFrame& frame) override {
     torch::NoGradGuard no_grad;
-    const torch::Tensor pose_tensor =
-        torch::from_blob(const_cast<float*>(pose.data()), {1, kPoseSize}, torch::kFloat32).clone().to(image_.device());
-    const std::vector<torch::Tensor> outputs = poser_.pose(image_, pose_tensor);
+    const std::vector<torch::Tensor> outputs = poser_.pose(image_, pose_to_tensor(pose, image_.device()));
     Rgba8Image rgba = image_tensor_to_rgba8(outputs[full_output::kFinalImage], DisplayPath::kPremultiplied);
     frame.width = rgba.width;
     frame.height = rgba.height;
@@ -45,8 +44,7 @@ bool is_full_system_folder(const std::filesystem::path& folder) {
   return false;
 }
 
-std::unique_ptr<AvatarPoser> load_full_system_poser(const AvatarSettings& settings, const std::string& device,
-                                                    std::string& description) {
+std::unique_ptr<AvatarPoser> load_full_system_poser(const AvatarSettings& settings, const std::string& device) {
   if (settings.character_image.empty()) {
     throw ImageError("the full THA4 system needs a character picture: choose \"Character image\" (a 512x512 PNG "
                      "with a transparent background)");
@@ -56,9 +54,9 @@ std::unique_ptr<AvatarPoser> load_full_system_poser(const AvatarSettings& settin
   const torch::Device torch_device(device);
   FullPoser poser(load_full_system(settings.model_folder, FullSystemConfig::official(), torch_device));
   torch::Tensor image = rgba8_to_tensor(picture).unsqueeze(0).to(torch_device);
-  description = std::filesystem::path(settings.character_image).stem().string() + " · full system · " +
+  std::string description = std::filesystem::path(settings.character_image).stem().string() + " · full system · " +
                 (torch_device.is_cuda() ? "CUDA device " + std::to_string(torch_device.index()) : std::string("CPU"));
-  return std::make_unique<FullSystemPoser>(std::move(poser), std::move(image), description);
+  return std::make_unique<FullSystemPoser>(std::move(poser), std::move(image), std::move(description));
 }
 
 }  // namespace tha4::avatar

@@ -14,7 +14,6 @@ bool is_full_system_folder(const std::filesystem::path& folder);
 
 // Loads the full system from `settings.model_folder` with `settings.character_image` on `device` (as a
 // string: "cpu", "cuda:0"). Throws tha4::Error subclasses with a message for the user.
-std::unique_ptr<AvatarPoser> load_full_system_poser(const AvatarSettings& settings, const std::string& device,
-                                                    std::string& description);
+std::unique_ptr<AvatarPoser> load_full_system_poser(const AvatarSettings& settings, const std::string& device);
 
 }  // namespace tha4::avatar
