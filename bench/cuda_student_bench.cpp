@@ -71,11 +71,7 @@ std::vector<double> end_to_end_ms(gpu::CudaStudentEngine& engine, int frames, in
     const Pose pose = moving_pose(i);
     const auto start = std::chrono::steady_clock::now();
     ring.publish(engine.render_rgba8(pose), static_cast<std::uint64_t>(i) + 1);
-    ring.read_newest(reader, [&](const gpu::DeviceFrameView& view) {
-      check(cudaMemcpy2DToArrayAsync(texture, 0, 0, view.rgba8, view.pitch, static_cast<std::size_t>(view.width) * 4,
-                                     static_cast<std::size_t>(view.height), cudaMemcpyDeviceToDevice, reader),
-            "cudaMemcpy2DToArrayAsync");
-    });
+    ring.read_newest(reader, [&](const gpu::DeviceFrameView& view) { gpu::copy_to_array(view, texture, reader); });
     check(cudaStreamSynchronize(reader), "cudaStreamSynchronize");
     if (i >= warmup) times.push_back(milliseconds_since(start));
   }

@@ -135,11 +135,7 @@ TEST_CASE("cuda frame ring: the texture copy gets the newest frame's bytes, once
   REQUIRE(cudaMallocArray(&texture, &rgba8, size, size) == cudaSuccess);
   cudaStream_t reader = nullptr;
   REQUIRE(cudaStreamCreateWithFlags(&reader, cudaStreamNonBlocking) == cudaSuccess);
-  const auto copy_into_texture = [&](const gpu::DeviceFrameView& view) {
-    REQUIRE(cudaMemcpy2DToArrayAsync(texture, 0, 0, view.rgba8, view.pitch, static_cast<std::size_t>(view.width) * 4,
-                                     static_cast<std::size_t>(view.height), cudaMemcpyDeviceToDevice,
-                                     reader) == cudaSuccess);
-  };
+  const auto copy_into_texture = [&](const gpu::DeviceFrameView& view) { gpu::copy_to_array(view, texture, reader); };
 
   CHECK_FALSE(ring.read_newest(reader, copy_into_texture));  // nothing published
   ring.publish(engine->render_rgba8(parse_pose("mouth_aaa=1").pose), 1);

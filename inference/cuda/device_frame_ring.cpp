@@ -69,6 +69,12 @@ void DeviceFrameRing::release_read(cudaStream_t stream) {
   check_cuda(cudaEventRecord(slots_[slots_index_.read_slot()].read_done, stream), "cudaEventRecord (frame ring)");
 }
 
+void copy_to_array(const DeviceFrameView& view, cudaArray_t array, cudaStream_t stream) {
+  check_cuda(cudaMemcpy2DToArrayAsync(array, 0, 0, view.rgba8, view.pitch, static_cast<std::size_t>(view.width) * 4,
+                                      static_cast<std::size_t>(view.height), cudaMemcpyDeviceToDevice, stream),
+             "cudaMemcpy2DToArrayAsync (frame to texture)");
+}
+
 DeviceFrameView DeviceFrameRing::view_of(const Slot& slot) const {
   return {slot.pixels, width_, height_, static_cast<std::size_t>(width_) * 4, slot.sequence};
 }

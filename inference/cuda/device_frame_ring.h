@@ -25,6 +25,10 @@ struct DeviceFrameView {
   std::uint64_t sequence = 0;
 };
 
+// Enqueues the copy of `view` into the top-left of `array` (a texture's RGBA8 storage: a CUDA–graphics
+// mapped texture, or a cudaArray standing in for one) on `stream`. Throws tha4::Error on CUDA errors.
+void copy_to_array(const DeviceFrameView& view, cudaArray_t array, cudaStream_t stream);
+
 class DeviceFrameRing {
  public:
   // Allocates three width × height RGBA8 slots on `device`. Throws tha4::Error on CUDA errors.

@@ -106,7 +106,8 @@ void upload_newest_frame(AvatarSource& avatar) {
   avatar.texture_width.store(width);
   avatar.texture_height.store(height);
   avatar.runtime->frame_shown(avatar.frame, now_s());
-  const std::string& path = avatar.frame.device_frames ? avatar.gpu_frames.path() : std::string();
+  static const std::string kNoGpuPath;  // CPU engines: nothing to say about the texture path
+  const std::string& path = avatar.frame.device_frames ? avatar.gpu_frames.path() : kNoGpuPath;
   if (path != avatar.reported_texture_path) {
     avatar.reported_texture_path = path;
     avatar.runtime->set_texture_path(path);

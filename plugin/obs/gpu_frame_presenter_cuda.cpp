@@ -15,6 +15,8 @@
 namespace tha4::obs_plugin {
 namespace {
 
+constexpr const char* kZeroCopyPath = "zero-copy (CUDA–OpenGL interop)";
+
 class InteropError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -115,11 +117,7 @@ struct GpuFramePresenter::Interop {
     try {
       cudaArray_t array = nullptr;
       check(cudaGraphicsSubResourceGetMappedArray(&array, resource, 0, 0), "cudaGraphicsSubResourceGetMappedArray");
-      copied = frames.read_newest(stream, [&](const gpu::DeviceFrameView& view) {
-        check(cudaMemcpy2DToArrayAsync(array, 0, 0, view.rgba8, view.pitch, static_cast<std::size_t>(view.width) * 4,
-                                       static_cast<std::size_t>(view.height), cudaMemcpyDeviceToDevice, stream),
-              "cudaMemcpy2DToArrayAsync");
-      });
+      copied = frames.read_newest(stream, [&](const gpu::DeviceFrameView& view) { gpu::copy_to_array(view, array, stream); });
     } catch (...) {
       cudaGraphicsUnmapResources(1, &resource, stream);
       throw;
@@ -142,7 +140,7 @@ bool GpuFramePresenter::present(gpu::DeviceFrameRing& frames, AvatarTexture& tex
     check(scoped.status(), "cudaSetDevice");
     interop_->prepare(frames, texture);
     frames.set_host_copies_wanted(false);
-    path_ = "zero-copy (CUDA–OpenGL interop)";
+    if (path_ != kZeroCopyPath) path_ = kZeroCopyPath;  // per frame: no new string once set
     if (frames.has_new_frame() && interop_->copy_newest(frames) && !texture.finish_staging()) {
       throw InteropError("cannot convert the staging texture");
     }
