@@ -4,9 +4,8 @@
 #include "inference/full/full_system_config_json.h"
 #include "inference/util/errors.h"
 #include "inference/weights/state_dict.h"
+#include "inference/weights/tensor_archive_writer.h"
 #include "tests/test_support.h"
-
-#include <caffe2/serialize/inline_container.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -15,21 +14,6 @@ namespace tha4::test {
 namespace {
 
 bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
-
-// Pickle opcodes for write_tensor_archive.
-std::string le32(std::uint32_t value) {
-  std::string text;
-  for (int i = 0; i < 4; ++i) text += static_cast<char>((value >> (8 * i)) & 0xff);
-  return text;
-}
-std::string unicode(const std::string& text) { return "X" + le32(static_cast<std::uint32_t>(text.size())) + text; }
-std::string global(const std::string& module, const std::string& name) { return "c" + module + "\n" + name + "\n"; }
-std::string binint(std::int32_t value) { return "J" + le32(static_cast<std::uint32_t>(value)); }
-std::string int_tuple(const std::vector<std::int32_t>& values) {
-  std::string text = "(";
-  for (const auto value : values) text += binint(value);
-  return text + "t";
-}
 
 // Tensors named <prefix><i> for i = 0, 1, ... in order.
 std::vector<torch::Tensor> numbered(const std::vector<NamedTensor>& tensors, const std::string& prefix,
@@ -131,31 +115,14 @@ BuiltTeacherNetwork build_teacher_network(const std::string& name, const nlohman
   throw Error("no teacher network named '" + name + "'");
 }
 
-void write_tensor_archive(const std::filesystem::path& file, const std::vector<NamedTensor>& tensors) {
-  // torch.save's layout: data.pkl (a protocol-2 pickle of {name: _rebuild_tensor_v2(...)}) and one storage
-  // record per tensor, tagged cuda:0 as the official files are.
-  std::string pickle = "\x80\x02}(";
-  std::vector<torch::Tensor> storages;
-  for (const auto& [name, tensor] : tensors) {
-    const torch::Tensor data = tensor.to(torch::kCPU, torch::kFloat32).contiguous();
-    const std::string key = std::to_string(storages.size());
-    std::vector<std::int32_t> sizes, strides;
-    for (const int64_t size : data.sizes()) sizes.push_back(static_cast<std::int32_t>(size));
-    for (const int64_t stride : data.strides()) strides.push_back(static_cast<std::int32_t>(stride));
-    pickle += unicode(name) + global("torch._utils", "_rebuild_tensor_v2") + "((" + unicode("storage") +
-              global("torch", "FloatStorage") + unicode(key) + unicode("cuda:0") +
-              binint(static_cast<std::int32_t>(data.numel())) + "tQ" + binint(0) + int_tuple(sizes) +
-              int_tuple(strides) + "\x89" + global("collections", "OrderedDict") + ")RtR";
-    storages.push_back(data);
+void write_teacher_weight_folder(const std::filesystem::path& folder) {
+  std::filesystem::create_directories(folder);
+  for (const auto file : full_system_weight_files()) {
+    const std::string name = std::filesystem::path(file).stem().string();
+    write_tensor_archive(folder / file, load_teacher_network_weights(name), "cuda:0");
   }
-  pickle += "u.";
-  caffe2::serialize::PyTorchStreamWriter writer(file.string());
-  writer.writeRecord("data.pkl", pickle.data(), pickle.size());
-  for (std::size_t i = 0; i < storages.size(); ++i) {
-    writer.writeRecord("data/" + std::to_string(i), storages[i].data_ptr(),
-                       static_cast<std::size_t>(storages[i].numel()) * sizeof(float));
-  }
-  writer.writeEndOfFile();
 }
+
+std::filesystem::path teacher_pipeline_json() { return teacher_golden_dir() / "teacher_pipeline.json"; }
 
 }  // namespace tha4::test

@@ -56,7 +56,10 @@ struct BuiltTeacherNetwork {
 };
 BuiltTeacherNetwork build_teacher_network(const std::string& name, const nlohmann::json& args_constructor);
 
-// Writes float tensors as a torch.save zip archive like the official weight files (storages tagged cuda:0).
-void write_tensor_archive(const std::filesystem::path& file, const std::vector<NamedTensor>& tensors);
+// A teacher weight folder as users have it (the five official file names, storages tagged cuda:0), holding
+// the golden's reduced weights; use it with teacher_pipeline.json's sizes.
+void write_teacher_weight_folder(const std::filesystem::path& folder);
+// teacher_pipeline.json: the reduced sizes of those weights (for --full-config).
+std::filesystem::path teacher_pipeline_json();
 
 }  // namespace tha4::test

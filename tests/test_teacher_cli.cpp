@@ -22,21 +22,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write_weight_folder(const fs::path& folder) {
-  for (const auto file : tha4::full_system_weight_files()) {
-    tha4::test::write_tensor_archive(folder / file,
-                                     tha4::test::load_teacher_network_weights(fs::path(file).stem().string()));
-  }
-}
-
-std::string pipeline_json() { return (tha4::test::teacher_golden_dir() / "teacher_pipeline.json").string(); }
+std::string pipeline_json() { return tha4::test::teacher_pipeline_json().string(); }
 std::string character_png() { return (tha4::test::shared_images_dir() / "lambda_00.png").string(); }
 
 }  // namespace
 
 TEST_CASE("teacher cli: render --model full writes the pipeline's final image", "[teacher][cli]") {
   ScratchDir dir("teacher-cli");
-  write_weight_folder(dir.path());
+  tha4::test::write_teacher_weight_folder(dir.path());
   const auto out = dir.path() / "full.png";
   // The golden's "expressive" pose (teacher_pipeline.json), whose final image is output.0[1].
   const std::string pose =
@@ -62,7 +55,7 @@ TEST_CASE("teacher cli: render --model full writes the pipeline's final image", 
 
 TEST_CASE("teacher cli: a missing weight file or a bad picture fails with a message", "[teacher][cli]") {
   ScratchDir dir("teacher-cli-errors");
-  write_weight_folder(dir.path());
+  tha4::test::write_teacher_weight_folder(dir.path());
   fs::remove(dir.path() / "eyebrow_morphing_combiner.pt");
   const auto out = (dir.path() / "x.png").string();
   CliResult r = run_cli({"render", "--model", "full", "--tha4-dir", dir.path().string(), "--full-config",
@@ -74,7 +67,7 @@ TEST_CASE("teacher cli: a missing weight file or a bad picture fails with a mess
   CHECK_THAT(r.output, Contains("--tha4-dir"));
 
   // The same picture rules as the student: 512x512 RGBA with transparency.
-  write_weight_folder(dir.path());
+  tha4::test::write_teacher_weight_folder(dir.path());
   const auto small = dir.path() / "small.png";
   tha4::write_png(tha4::Rgba8Image(256, 256), small);
   r = run_cli({"render", "--model", "full", "--tha4-dir", dir.path().string(), "--full-config", pipeline_json(),

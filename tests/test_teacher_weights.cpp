@@ -3,6 +3,7 @@
 #include "inference/full/full_poser.h"
 #include "inference/full/full_system_config_json.h"
 #include "inference/util/errors.h"
+#include "inference/weights/tensor_archive_writer.h"
 #include "tests/golden_teacher.h"
 #include "tests/test_support.h"
 
@@ -21,13 +22,6 @@ FullSystemConfig pipeline_config() {
   return full_system_config_from_pipeline_json(read_json_file(tha4::test::teacher_golden_dir() / "teacher_pipeline.json"));
 }
 
-// A weight folder as users have it, with the golden's reduced weights.
-void write_weight_folder(const fs::path& folder) {
-  for (const auto file : full_system_weight_files()) {
-    const std::string name = fs::path(file).stem().string();
-    tha4::test::write_tensor_archive(folder / file, tha4::test::load_teacher_network_weights(name));
-  }
-}
 
 template <typename Exception>
 std::string error_of(const std::function<void()>& action) {
@@ -45,7 +39,7 @@ std::string error_of(const std::function<void()>& action) {
 TEST_CASE("teacher: a weight folder loads, and damaged files are named with the key", "[teacher][weights]") {
   const tha4::test::ScratchDir scratch("teacher-weights");
   const fs::path folder = scratch.path();
-  write_weight_folder(folder);
+  tha4::test::write_teacher_weight_folder(folder);
   const FullSystemConfig config = pipeline_config();
 
   SECTION("a complete folder loads into every network") {
@@ -67,7 +61,7 @@ TEST_CASE("teacher: a weight folder loads, and damaged files are named with the 
   SECTION("a wrong key") {
     auto weights = tha4::test::load_teacher_network_weights("body_morpher");
     weights[5].name = "body.cond_embed.0.bias_renamed";
-    tha4::test::write_tensor_archive(folder / "body_morpher.pt", weights);
+    tha4::write_tensor_archive(folder / "body_morpher.pt", weights, "cuda:0");
     const std::string message = error_of<WeightFileError>([&] { load_full_system(folder, config); });
     CHECK_THAT(message, Contains("body_morpher.pt") && Contains("key 'body.cond_embed.0.bias' is missing") &&
                             Contains("unexpected key 'body.cond_embed.0.bias_renamed'"));

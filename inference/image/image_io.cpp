@@ -72,6 +72,15 @@ void write_png(const Rgba8Image& image, const std::filesystem::path& file) {
   if (!written) throw ImageError("cannot write " + file.string());
 }
 
+std::string encode_png(const Rgba8Image& image) {
+  const cv::Mat rgba(image.height, image.width, CV_8UC4, const_cast<std::uint8_t*>(image.pixels.data()));
+  cv::Mat bgra;
+  cv::cvtColor(rgba, bgra, cv::COLOR_RGBA2BGRA);
+  std::vector<std::uint8_t> bytes;
+  if (!cv::imencode(".png", bgra, bytes)) throw ImageError("cannot encode a PNG");
+  return std::string(bytes.begin(), bytes.end());
+}
+
 void validate_character_image(const Rgba8Image& image, const std::string& source) {
   if (image.width != kCharacterSize || image.height != kCharacterSize) {
     throw ImageError(source + ": the character image is " + std::to_string(image.width) + "x" +

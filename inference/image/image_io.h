@@ -30,6 +30,9 @@ Rgba8Image read_rgba8_image(const std::filesystem::path& file);
 // Writes an RGBA PNG. Throws ImageError when the file cannot be written.
 void write_png(const Rgba8Image& image, const std::filesystem::path& file);
 
+// The bytes of an RGBA PNG of `image` (for writes that must be atomic, util/atomic_file.h).
+std::string encode_png(const Rgba8Image& image);
+
 // The character image rules of the student and full systems (spec §1.1, §8.18): 512×512, and an alpha
 // channel that is not opaque everywhere (the reference would silently load it as 3 channels).
 void validate_character_image(const Rgba8Image& image, const std::string& source);

@@ -51,6 +51,9 @@ constexpr std::uint8_t kNewFalse = 0x89;
 constexpr std::uint8_t kNewTrue = 0x88;
 constexpr std::uint8_t kNone = 'N';
 constexpr std::uint8_t kEmptyDict = '}';
+constexpr std::uint8_t kEmptyList = ']';
+constexpr std::uint8_t kAppend = 'a';
+constexpr std::uint8_t kAppends = 'e';
 constexpr std::uint8_t kSetItem = 's';
 constexpr std::uint8_t kSetItems = 'u';
 constexpr std::uint8_t kBuild = 'b';
@@ -81,6 +84,9 @@ std::string opcode_name(std::uint8_t code) {
     case op::kNewTrue: return "NEWTRUE";
     case op::kNone: return "NONE";
     case op::kEmptyDict: return "EMPTY_DICT";
+    case op::kEmptyList: return "EMPTY_LIST";
+    case op::kAppend: return "APPEND";
+    case op::kAppends: return "APPENDS";
     case op::kSetItem: return "SETITEM";
     case op::kSetItems: return "SETITEMS";
     case op::kBuild: return "BUILD";
@@ -126,12 +132,16 @@ struct Tuple {
 struct DictRef {
   std::size_t index;
 };
+// Lists (a pose dataset saved as a list of tensors) are mutable too and live in their own arena.
+struct ListRef {
+  std::size_t index;
+};
 struct NoneValue {};
 
 // Immutable values are shared, never copied: BINGET of a large string or tuple costs nothing.
 struct Value {
   std::variant<NoneValue, bool, std::int64_t, std::shared_ptr<const std::string>, std::shared_ptr<const Tuple>, DictRef,
-               GlobalRef, std::shared_ptr<const PickledStorage>, std::shared_ptr<const PickledTensor>>
+               ListRef, GlobalRef, std::shared_ptr<const PickledStorage>, std::shared_ptr<const PickledTensor>>
       data;
 
   template <typename T>
@@ -194,7 +204,7 @@ class Unpickler {
  public:
   Unpickler(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
 
-  std::vector<PickledTensor> run() {
+  PickledTensors run() {
     if (size_ == 0) throw PickleError("data.pkl is empty");
     if (size_ > kMaxPickleBytes) {
       throw PickleError("data.pkl is " + std::to_string(size_) + " bytes, more than a state dict needs (at most " +
@@ -329,6 +339,22 @@ class Unpickler {
     dicts_.back().ordered = ordered;
     return Value{DictRef{dicts_.size() - 1}};
   }
+  Value make_list() {
+    charge(1);
+    lists_.emplace_back();
+    return Value{ListRef{lists_.size() - 1}};
+  }
+  std::vector<Value>& as_list(const Value& value, const char* what) {
+    const auto* ref = value.get<ListRef>();
+    if (!ref) fail(std::string(what) + " is not a list");
+    return lists_[ref->index];
+  }
+  // Lists hold tensors only (a list of lists could nest without bound).
+  void append(std::vector<Value>& list, Value value) {
+    if (!value.get<std::shared_ptr<const PickledTensor>>()) fail("list item is not a tensor");
+    charge(1);
+    list.push_back(std::move(value));
+  }
   void set_item(Dict& dict, const Value& key, Value value) {
     const std::string& name = as_string(key, "dict key");
     charge(1);
@@ -361,6 +387,9 @@ class Unpickler {
       case op::kNewTrue: push(Value{true}); break;
       case op::kNone: push(Value{NoneValue{}}); break;
       case op::kEmptyDict: push(make_dict(false)); break;
+      case op::kEmptyList: push(make_list()); break;
+      case op::kAppend: append_op(); break;
+      case op::kAppends: appends_op(); break;
       case op::kSetItem: set_item_op(); break;
       case op::kSetItems: set_items_op(); break;
       case op::kBuild: build(); break;
@@ -416,6 +445,15 @@ class Unpickler {
     if (items.size() % 2 != 0) fail("odd number of items (keys without values)");
     Dict& dict = as_dict(top(), "SETITEMS target");
     for (std::size_t i = 0; i < items.size(); i += 2) set_item(dict, items[i], std::move(items[i + 1]));
+  }
+  void append_op() {
+    Value value = pop();
+    append(as_list(top(), "APPEND target"), std::move(value));
+  }
+  void appends_op() {
+    std::vector<Value> items = pop_to_mark();
+    std::vector<Value>& list = as_list(top(), "APPENDS target");
+    for (auto& item : items) append(list, std::move(item));
   }
   // torch.save gives the state dict's OrderedDict a `_metadata` attribute: BUILD with a {"_metadata": ...}
   // state. It carries only module versions, which we do not need.
@@ -511,20 +549,37 @@ class Unpickler {
     }
   }
 
-  std::vector<PickledTensor> result() {
+  PickledTensors result() {
     if (pos_ != size_) fail(std::to_string(size_ - pos_) + " unexpected bytes after STOP");
     const Value value = pop();
     if (stack_.size() != 0 || !marks_.empty()) fail("values left on the stack at STOP");
-    const Dict& dict = as_dict(value, "the pickled object");
-    std::vector<PickledTensor> tensors;
-    tensors.reserve(dict.entries.size());
-    for (const auto& [name, entry] : dict.entries) {
-      const auto* tensor = entry.get<std::shared_ptr<const PickledTensor>>();
-      if (!tensor) fail("value of key '" + name + "' is not a tensor");
-      tensors.push_back(**tensor);
-      tensors.back().name = name;
+    PickledTensors result;
+    if (value.get<DictRef>()) {
+      result.top_level = PickleTopLevel::kDict;
+      const Dict& dict = as_dict(value, "the pickled object");
+      for (const auto& [name, entry] : dict.entries) result.tensors.push_back(tensor_item(entry, "value of key '" + name + "'", name));
+    } else if (value.get<std::shared_ptr<const PickledTensor>>()) {
+      result.top_level = PickleTopLevel::kTensor;
+      result.tensors.push_back(tensor_item(value, "the pickled object", "0"));
+    } else if (value.get<std::shared_ptr<const Tuple>>() || value.get<ListRef>()) {
+      result.top_level = PickleTopLevel::kSequence;
+      const std::vector<Value>& items =
+          value.get<ListRef>() ? lists_[value.get<ListRef>()->index] : as_tuple(value, "the pickled object");
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        result.tensors.push_back(tensor_item(items[i], "item " + std::to_string(i), std::to_string(i)));
+      }
+    } else {
+      fail("the pickled object is not a dict, a tensor, or a tuple or list of tensors");
     }
-    return tensors;
+    return result;
+  }
+
+  PickledTensor tensor_item(const Value& value, const std::string& what, const std::string& name) const {
+    const auto* tensor = value.get<std::shared_ptr<const PickledTensor>>();
+    if (!tensor) fail(what + " is not a tensor");
+    PickledTensor item = **tensor;
+    item.name = name;
+    return item;
   }
 
   const std::uint8_t* data_;
@@ -536,13 +591,20 @@ class Unpickler {
   std::vector<std::size_t> marks_;
   std::unordered_map<std::uint32_t, Value> memo_;
   std::vector<Dict> dicts_;
+  std::vector<std::vector<Value>> lists_;
   std::size_t objects_ = 0;
 };
 
 }  // namespace
 
-std::vector<PickledTensor> parse_tensor_dict_pickle(const std::uint8_t* data, std::size_t size) {
+PickledTensors parse_tensor_pickle(const std::uint8_t* data, std::size_t size) {
   return Unpickler(data, size).run();
+}
+
+std::vector<PickledTensor> parse_tensor_dict_pickle(const std::uint8_t* data, std::size_t size) {
+  PickledTensors parsed = parse_tensor_pickle(data, size);
+  if (parsed.top_level != PickleTopLevel::kDict) throw PickleError("the pickled object is not a dict of tensors");
+  return std::move(parsed.tensors);
 }
 
 }  // namespace tha4

@@ -36,7 +36,18 @@ class PickleError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parses `data.pkl`. Returns the tensors in dict insertion order. Throws PickleError (with the byte
+// What `torch.save` was given: a state dict, one tensor, or a tuple or list of tensors (a pose dataset).
+enum class PickleTopLevel { kDict, kTensor, kSequence };
+struct PickledTensors {
+  PickleTopLevel top_level = PickleTopLevel::kDict;
+  // Named by their dict keys; a lone tensor is "0", sequence items "0", "1", ...
+  std::vector<PickledTensor> tensors;
+};
+
+// Parses `data.pkl` holding any of the three shapes above. Throws PickleError as below.
+PickledTensors parse_tensor_pickle(const std::uint8_t* data, std::size_t size);
+
+// Parses `data.pkl`, which must hold a dict. Returns the tensors in dict insertion order. Throws PickleError (with the byte
 // offset) for anything malformed or outside the supported subset. Also checks that each tensor's
 // sizes/strides/offset stay inside its storage's numel.
 std::vector<PickledTensor> parse_tensor_dict_pickle(const std::uint8_t* data, std::size_t size);

@@ -69,11 +69,11 @@ class BufferReadAdapter final : public caffe2::serialize::ReadAdapterInterface {
 
 // ---- records ----
 
-std::vector<PickledTensor> read_pickle(caffe2::serialize::PyTorchStreamReader& reader) {
+PickledTensors read_pickle(caffe2::serialize::PyTorchStreamReader& reader) {
   if (!reader.hasRecord("data.pkl")) throw ArchiveError("no data.pkl record: not a torch.save archive");
   const auto [data, size] = reader.getRecord("data.pkl");
   try {
-    return parse_tensor_dict_pickle(static_cast<const std::uint8_t*>(data.get()), size);
+    return parse_tensor_pickle(static_cast<const std::uint8_t*>(data.get()), size);
   } catch (const PickleError& error) {
     throw ArchiveError(std::string("malformed data.pkl: ") + error.what());
   }
@@ -105,8 +105,13 @@ torch::Tensor read_storage(caffe2::serialize::PyTorchStreamReader& reader, const
   return tensor;
 }
 
+struct ArchiveContents {
+  PickleTopLevel top_level = PickleTopLevel::kDict;
+  std::vector<NamedTensor> tensors;
+};
+
 // Every tensor of the archive, contiguous, on the CPU.
-std::vector<NamedTensor> read_archive(const fs::path& file) {
+ArchiveContents read_archive(const fs::path& file) {
   const Bytes bytes = read_file(file);
   try {
     check_torch_zip(bytes);
@@ -114,7 +119,8 @@ std::vector<NamedTensor> read_archive(const fs::path& file) {
     throw ArchiveError(error.what());
   }
   caffe2::serialize::PyTorchStreamReader reader(std::make_shared<BufferReadAdapter>(bytes));
-  const std::vector<PickledTensor> pickled = read_pickle(reader);
+  const PickledTensors parsed = read_pickle(reader);
+  const std::vector<PickledTensor>& pickled = parsed.tensors;
 
   // Several tensors may view one storage: read each record once, and insist that all views agree on its type.
   std::unordered_map<std::string, std::pair<PickledStorage, torch::Tensor>> storages;
@@ -134,7 +140,7 @@ std::vector<NamedTensor> read_archive(const fs::path& file) {
     tensors.push_back(
         {entry.name, found->second.second.as_strided(entry.sizes, entry.strides, entry.storage_offset).contiguous()});
   }
-  return tensors;
+  return {parsed.top_level, std::move(tensors)};
 }
 
 // What the file says about itself (names, keys) may hold any bytes; messages show only printable ASCII.
@@ -145,11 +151,13 @@ std::string printable(std::string text) {
 
 }  // namespace
 
-std::vector<NamedTensor> read_tensor_archive(const std::filesystem::path& file, const torch::Device& device) {
+namespace {
+
+// read_archive with every failure reported as a WeightFileError that names the file.
+ArchiveContents read_archive_or_throw(const fs::path& file) {
   const std::string prefix = file.string() + ": ";
-  std::vector<NamedTensor> tensors;
   try {
-    tensors = read_archive(file);
+    return read_archive(file);
   } catch (const ArchiveError& error) {
     throw WeightFileError(prefix + printable(error.what()));
   } catch (const c10::Error& error) {
@@ -160,8 +168,29 @@ std::vector<NamedTensor> read_tensor_archive(const std::filesystem::path& file, 
   } catch (const std::exception& error) {
     throw WeightFileError(prefix + "cannot read the file: " + printable(error.what()));
   }
+}
+
+}  // namespace
+
+std::vector<NamedTensor> read_tensor_archive(const std::filesystem::path& file, const torch::Device& device) {
+  ArchiveContents contents = read_archive_or_throw(file);
+  if (contents.top_level != PickleTopLevel::kDict) {
+    throw WeightFileError(file.string() + ": holds " +
+                          (contents.top_level == PickleTopLevel::kTensor ? "a single tensor" : "a sequence of tensors") +
+                          ", not a dict of named tensors (a state dict)");
+  }
   // Outside the try: a device that cannot be used is not a problem of the file.
-  for (auto& entry : tensors) entry.tensor = entry.tensor.to(device);
+  for (auto& entry : contents.tensors) entry.tensor = entry.tensor.to(device);
+  return std::move(contents.tensors);
+}
+
+std::vector<torch::Tensor> read_tensor_sequence_archive(const std::filesystem::path& file) {
+  ArchiveContents contents = read_archive_or_throw(file);
+  if (contents.top_level == PickleTopLevel::kDict) {
+    throw WeightFileError(file.string() + ": holds a dict, not a tensor or a tuple or list of tensors");
+  }
+  std::vector<torch::Tensor> tensors;
+  for (auto& entry : contents.tensors) tensors.push_back(std::move(entry.tensor));
   return tensors;
 }
 

@@ -25,6 +25,11 @@ struct NamedTensor {
 std::vector<NamedTensor> read_tensor_archive(const std::filesystem::path& file,
                                              const torch::Device& device = torch::kCPU);
 
+// Reads a file that `torch.save` wrote from one tensor or from a tuple or list of tensors (the distiller's
+// pose dataset, spec §6.3): the tensors in order, contiguous, on the CPU. Throws WeightFileError as above,
+// also for a dict.
+std::vector<torch::Tensor> read_tensor_sequence_archive(const std::filesystem::path& file);
+
 // Finds one tensor by name; throws WeightFileError naming `source` when it is absent.
 const torch::Tensor& find_tensor(const std::vector<NamedTensor>& tensors, const std::string& name,
                                  const std::string& source);
