@@ -145,8 +145,7 @@ std::string full_system_download_help() {
          "face_morpher.pt, body_morpher.pt and upscaler.pt with --tha4-dir.";
 }
 
-FullSystemNetworks load_full_system(const std::filesystem::path& folder, const FullSystemConfig& config,
-                                    const torch::Device& device) {
+void check_full_system_folder(const std::filesystem::path& folder) {
   std::error_code ec;
   if (!std::filesystem::is_directory(folder, ec)) {
     throw FullSystemError("full THA4 system weight folder " + folder.string() + " does not exist\n" +
@@ -160,6 +159,11 @@ FullSystemNetworks load_full_system(const std::filesystem::path& folder, const F
     throw FullSystemError("full THA4 system weight folder " + folder.string() + " is incomplete; missing:" + missing +
                           "\n" + full_system_download_help());
   }
+}
+
+FullSystemNetworks load_full_system(const std::filesystem::path& folder, const FullSystemConfig& config,
+                                    const torch::Device& device) {
+  check_full_system_folder(folder);
   FullSystemNetworks networks = FullSystemNetworks::create(config);
   networks.to(device);
   for (const auto& [name, module] : networks.named_modules()) load_module_weights(*module, folder / (name + ".pt"));
@@ -191,46 +195,81 @@ std::vector<torch::Tensor> FullPoser::decompose(const torch::Tensor& image) {
   return outputs;
 }
 
-std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const torch::Tensor& pose_in,
-                                           FullPoserTimings* timings) {
-  torch::NoGradGuard no_grad;
+FullPoser::FaceSteps FullPoser::run_face_steps(const torch::Tensor& image_in, const torch::Tensor& pose_in,
+                                               FullPoserTimings& t) {
   check_shape(image_in, {-1, 4, kImageSize, kImageSize}, "the full system", "an image");
   check_shape(pose_in, {image_in.size(0), kPoseSize}, "the full system", "a pose");
   if (!torch::isfinite(pose_in).all().item<bool>()) throw PoseError("the pose holds a NaN or infinite value");
   // Contiguous NCHW: a channels-last image would take other (less accurate) GroupNorm kernels. In the
   // networks' dtype (a no-op in fp32); the decomposer cache compares the cast image.
   const torch::ScalarType dtype = full_precision_dtype(precision_);
-  const torch::Tensor image = image_in.to(dtype).contiguous();
-  const torch::Tensor poses = pose_in.to(dtype).contiguous();
-  FullPoserTimings local;
-  FullPoserTimings& t = timings ? *timings : local;
-  t = {};
-  StepClock clock(image.device());
+  FaceSteps steps;
+  steps.image = image_in.to(dtype).contiguous();
+  steps.poses = pose_in.to(dtype).contiguous();
+  StepClock clock(steps.image.device());
 
   // 1. Eyebrow decomposer on the 128×128 eyebrow crop (cached per image).
-  const std::vector<torch::Tensor> decomposer = decompose(image);
+  steps.decomposer = decompose(steps.image);
   t.eyebrow_decomposer = clock.lap();
 
   // 2. Combiner: background, eyebrow layer, the 12 eyebrow parameters.
-  const std::vector<torch::Tensor> combiner = networks_.eyebrow_morphing_combiner->forward(
-      decomposer[static_cast<int>(EyebrowDecomposerOutput::kBackgroundLayer)],
-      decomposer[static_cast<int>(EyebrowDecomposerOutput::kEyebrowLayer)], poses.slice(1, 0, kEyebrowParams));
+  steps.combiner = networks_.eyebrow_morphing_combiner->forward(
+      steps.decomposer[static_cast<int>(EyebrowDecomposerOutput::kBackgroundLayer)],
+      steps.decomposer[static_cast<int>(EyebrowDecomposerOutput::kEyebrowLayer)],
+      steps.poses.slice(1, 0, kEyebrowParams));
   t.eyebrow_morphing_combiner = clock.lap();
 
   // 3. Face morpher on a copy of the face crop with the morphed eyebrows pasted in.
-  torch::Tensor face_input = crop(image, kFaceTop, kFaceLeft, kFaceSize).clone();
+  torch::Tensor face_input = crop(steps.image, kFaceTop, kFaceLeft, kFaceSize).clone();
   crop(face_input, kEyebrowInFaceTop, kEyebrowInFaceLeft, kEyebrowSize)
-      .copy_(combiner[static_cast<int>(EyebrowMorphingCombinerOutput::kEyebrowImageNoCombineAlpha)]);
+      .copy_(steps.combiner[static_cast<int>(EyebrowMorphingCombinerOutput::kEyebrowImageNoCombineAlpha)]);
   t.other += clock.lap();
-  const std::vector<torch::Tensor> face =
-      networks_.face_morpher->forward(face_input, poses.slice(1, kEyebrowParams, kEyebrowParams + kFaceParams));
+  steps.face = networks_.face_morpher->forward(
+      face_input, steps.poses.slice(1, kEyebrowParams, kEyebrowParams + kFaceParams));
   t.face_morpher = clock.lap();
+  return steps;
+}
+
+namespace {
+
+// Outputs of a reduced-precision run back to float32.
+void to_float32(std::vector<torch::Tensor>& outputs) {
+  for (auto& output : outputs) {
+    if (output.scalar_type() != torch::kFloat32) output = output.to(torch::kFloat32);
+  }
+}
+
+}  // namespace
+
+std::vector<torch::Tensor> FullPoser::pose_face(const torch::Tensor& image, const torch::Tensor& pose) {
+  torch::NoGradGuard no_grad;
+  FullPoserTimings unused;
+  FaceSteps steps = run_face_steps(image, pose, unused);
+  std::vector<torch::Tensor> outputs;
+  outputs.reserve(kFaceOutputCount);
+  outputs.insert(outputs.end(), steps.face.begin(), steps.face.end());
+  outputs.insert(outputs.end(), steps.combiner.begin(), steps.combiner.end());
+  outputs.insert(outputs.end(), steps.decomposer.begin(), steps.decomposer.end());
+  to_float32(outputs);
+  return outputs;
+}
+
+std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const torch::Tensor& pose_in,
+                                           FullPoserTimings* timings) {
+  torch::NoGradGuard no_grad;
+  FullPoserTimings local;
+  FullPoserTimings& t = timings ? *timings : local;
+  t = {};
+  const FaceSteps steps = run_face_steps(image_in, pose_in, t);
+  const torch::Tensor& image = steps.image;
+  StepClock clock(image.device());
 
   // 4. The morphed face pasted into a copy of the image, and its half-size version (plain bilinear).
   torch::Tensor face_morphed_full = image.clone();
-  crop(face_morphed_full, kFaceTop, kFaceLeft, kFaceSize).copy_(face[static_cast<int>(FaceMorpherOutput::kOutputImage)]);
+  crop(face_morphed_full, kFaceTop, kFaceLeft, kFaceSize)
+      .copy_(steps.face[static_cast<int>(FaceMorpherOutput::kOutputImage)]);
   const torch::Tensor face_morphed_half = resize_bilinear(face_morphed_full, kHalfSize);
-  const torch::Tensor rotation = poses.slice(1, kEyebrowParams + kFaceParams);
+  const torch::Tensor rotation = steps.poses.slice(1, kEyebrowParams + kFaceParams);
   t.other += clock.lap();
 
   // 5. Half-resolution rotator, then the editor at full size on its upsampled image and grid change (the
@@ -249,11 +288,11 @@ std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const 
   outputs.insert(outputs.end(), editor.begin(), editor.end());
   outputs.push_back(face_morphed_full);
   outputs.insert(outputs.end(), rotator.begin(), rotator.end());
-  outputs.insert(outputs.end(), face.begin(), face.end());
-  outputs.insert(outputs.end(), combiner.begin(), combiner.end());
-  outputs.insert(outputs.end(), decomposer.begin(), decomposer.end());
-  if (dtype != torch::kFloat32) {
-    for (auto& output : outputs) output = output.to(torch::kFloat32);
+  outputs.insert(outputs.end(), steps.face.begin(), steps.face.end());
+  outputs.insert(outputs.end(), steps.combiner.begin(), steps.combiner.end());
+  outputs.insert(outputs.end(), steps.decomposer.begin(), steps.decomposer.end());
+  if (full_precision_dtype(precision_) != torch::kFloat32) {
+    to_float32(outputs);
     t.other += clock.lap();  // the casts back are part of a reduced-precision frame's cost
   }
   return outputs;

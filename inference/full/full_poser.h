@@ -57,6 +57,10 @@ const std::array<std::string_view, 5>& full_system_weight_files();
 // How users get the official teacher weights (shown in errors).
 std::string full_system_download_help();
 
+// Throws FullSystemError, naming every missing file and how to download them, unless `folder` holds the
+// five weight files (it does not read them).
+void check_full_system_folder(const std::filesystem::path& folder);
+
 // Builds the networks of `config` and loads `<folder>/<name>.pt` into each (strict keys, shapes, dtypes).
 // Throws FullSystemError naming every missing file and how to download them, WeightFileError for a file
 // that does not match (naming the file and the key).
@@ -86,6 +90,12 @@ class FullPoser {
   std::vector<torch::Tensor> pose(const torch::Tensor& image, const torch::Tensor& pose,
                                   FullPoserTimings* timings = nullptr);
 
+  // Poser mode_12, the face distillation teacher (spec §4.5): steps 1–3 alone. Returns the face morpher's 8
+  // outputs, then the combiner's 8, then the decomposer's 6 (kFaceOutputCount tensors, float32); index 0 is
+  // the 192×192 morphed face. The same checks and decomposer cache as pose().
+  static constexpr int kFaceOutputCount = 22;
+  std::vector<torch::Tensor> pose_face(const torch::Tensor& image, const torch::Tensor& pose);
+
   // Whether the last pose() call reused the cached decomposer outputs.
   bool last_call_used_decomposer_cache() const { return used_cache_; }
   const FullSystemNetworks& networks() const { return networks_; }
@@ -93,6 +103,12 @@ class FullPoser {
 
  private:
   std::vector<torch::Tensor> decompose(const torch::Tensor& image);
+  // Steps 1–3 (checks, casts, decomposer, combiner, face morpher), in the networks' dtype.
+  struct FaceSteps {
+    torch::Tensor image, poses;
+    std::vector<torch::Tensor> decomposer, combiner, face;
+  };
+  FaceSteps run_face_steps(const torch::Tensor& image, const torch::Tensor& pose, FullPoserTimings& timings);
 
   FullSystemNetworks networks_;
   FullPrecision precision_;
