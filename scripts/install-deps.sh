@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   # inference: LibTorch 1.13 (CPU), image I/O and video writing, YAML, Eigen for the fast engine
   libtorch-dev libopencv-dev libyaml-cpp-dev libeigen3-dev libcli11-dev nlohmann-json3-dev
+  # training: the headers of Gloo, which LibTorch's c10d process groups use
+  libgloo-dev
   # tracking: dlib with its 68-point landmark model
   libdlib-dev libdlib-data
   # OBS plugin and its headless tests
