@@ -89,6 +89,7 @@ void add_bench_command(CLI::App& app) {
   student->callback([options] { run_student_bench(*options); });
   add_tracking_bench_command(*bench);
   add_full_bench_command(*bench);
+  add_distill_bench_command(*bench);
 }
 
 }  // namespace tha4::cli

@@ -24,12 +24,6 @@ struct FullBenchOptions {
   int warmup = 1;
 };
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 // A new random pose every frame, so that only the decomposer (which depends on the image alone) can be cached.
 Pose random_pose(std::mt19937& rng) {
   Pose pose = rest_pose();
@@ -54,31 +48,14 @@ void run_full_bench(const FullBenchOptions& options) {
   const FullPrecision precision = full_system_precision(options.full, device);
   // Every frame has the same shapes, so cuDNN may time its algorithms once and keep the fastest.
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
-  // Sizes: --full-config, else the official ones for --official or real weights, else the reduced test sizes.
-  const bool official = options.official || !options.full.tha4_dir.empty();
-  const std::string sizes = !options.full.config_json.empty() ? "--full-config" : official ? "official" : "reduced";
-  const FullSystemConfig config = !options.full.config_json.empty() ? full_system_config(options.full)
-                                  : official                        ? FullSystemConfig::official()
-                                                                    : FullSystemConfig::reduced();
-  FullSystemNetworks networks;
-  if (!options.full.tha4_dir.empty()) {
-    networks = load_full_system(options.full.tha4_dir, config, device);
-  } else {
-    torch::manual_seed(0);  // timing does not depend on the values
-    networks = FullSystemNetworks::create(config);
-    networks.to(device);
-  }
-  int64_t parameters = 0;
-  for (const auto& [name, module] : networks.named_modules()) {
-    for (const auto& p : module->parameters()) parameters += p.numel();
-  }
+  BenchTeacher teacher = load_bench_teacher(options.full, options.official, device);
   std::printf("bench full: %s sizes (%.1f M parameters), %s, %s, %d thread(s), device %s, %d frame(s) after %d "
               "warm-up\n",
-              sizes.c_str(), static_cast<double>(parameters) / 1e6,
-              options.full.tha4_dir.empty() ? "random weights" : ("weights from " + options.full.tha4_dir).c_str(),
+              teacher.sizes.c_str(), static_cast<double>(teacher.parameters) / 1e6,
+              teacher.random_weights ? "random weights" : ("weights from " + options.full.tha4_dir).c_str(),
               full_precision_name(precision).c_str(), threads, device.str().c_str(), options.frames, options.warmup);
   const torch::Tensor image = bench_image(options, device);
-  FullPoser poser(std::move(networks), precision);
+  FullPoser poser(std::move(teacher.networks), precision);
 
   std::mt19937 rng(1234);
   FullPoserTimings first;

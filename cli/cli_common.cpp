@@ -80,6 +80,16 @@ std::vector<Pose> read_pose_file(const std::filesystem::path& file) {
   return poses;
 }
 
+namespace {
+std::vector<std::string>& stored_arguments() {
+  static std::vector<std::string> arguments;
+  return arguments;
+}
+}  // namespace
+
+void set_program_arguments(int argc, char** argv) { stored_arguments().assign(argv, argv + argc); }
+const std::vector<std::string>& program_arguments() { return stored_arguments(); }
+
 double peak_memory_mib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

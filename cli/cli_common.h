@@ -47,6 +47,10 @@ Pose parse_pose_or_warn(const std::string& text);
 // skipped. Throws Error naming the file and line.
 std::vector<Pose> read_pose_file(const std::filesystem::path& file);
 
+// The command line as main() received it (for commands that start copies of themselves).
+void set_program_arguments(int argc, char** argv);
+const std::vector<std::string>& program_arguments();
+
 // The process's peak resident memory in MiB.
 double peak_memory_mib();
 

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace tha4::cli {
 
 void FullSystemOptions::add_to(CLI::App& command) {
@@ -43,6 +45,33 @@ torch::Tensor load_full_system_image(const FullSystemOptions& options, const Eng
   const Rgba8Image image = read_rgba8_image(file);
   validate_character_image(image, file.string());
   return rgba8_to_tensor(image).unsqueeze(0).to(device);
+}
+
+BenchTeacher load_bench_teacher(const FullSystemOptions& options, bool official_sizes, const torch::Device& device) {
+  const bool official = official_sizes || !options.tha4_dir.empty();
+  BenchTeacher teacher;
+  teacher.sizes = !options.config_json.empty() ? "--full-config" : official ? "official" : "reduced";
+  const FullSystemConfig config = !options.config_json.empty() ? full_system_config(options)
+                                  : official                   ? FullSystemConfig::official()
+                                                               : FullSystemConfig::reduced();
+  teacher.random_weights = options.tha4_dir.empty();
+  if (!teacher.random_weights) {
+    teacher.networks = load_full_system(options.tha4_dir, config, device);
+  } else {
+    torch::manual_seed(0);
+    teacher.networks = FullSystemNetworks::create(config);
+    teacher.networks.to(device);
+  }
+  for (const auto& [name, module] : teacher.networks.named_modules()) {
+    for (const auto& p : module->parameters()) teacher.parameters += p.numel();
+  }
+  return teacher;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 }  // namespace tha4::cli

@@ -33,4 +33,18 @@ FullSystemConfig full_system_config(const FullSystemOptions& options);
 torch::Tensor load_full_system_image(const FullSystemOptions& options, const EngineOptions& engine,
                                      const torch::Device& device);
 
+// The teacher a benchmark times: the weights of --tha4-dir, else random weights (timing does not depend on
+// the values). Sizes: --full-config, else the official ones for `official` or real weights, else the reduced
+// test sizes.
+struct BenchTeacher {
+  FullSystemNetworks networks;
+  std::string sizes;  // "official", "reduced" or "--full-config"
+  int64_t parameters = 0;
+  bool random_weights = true;
+};
+BenchTeacher load_bench_teacher(const FullSystemOptions& options, bool official, const torch::Device& device);
+
+// The median of timings (the benchmarks' statistic).
+double median(std::vector<double> values);
+
 }  // namespace tha4::cli

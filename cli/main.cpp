@@ -1,11 +1,13 @@
 // tha4: THA4 avatar engine from the command line.
+#include "cli/cli_common.h"
 #include "cli/commands.h"
 
 #include <exception>
 #include <iostream>
 
 int main(int argc, char** argv) {
-  CLI::App app{"tha4 - Talking Head Anime 4 avatar engine (render, inspect, benchmark, demo)"};
+  tha4::cli::set_program_arguments(argc, argv);
+  CLI::App app{"tha4 - Talking Head Anime 4 avatar engine (render, inspect, benchmark, demo, distill)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "tha4 0.1.0");
   tha4::cli::add_render_command(app);
@@ -13,6 +15,7 @@ int main(int argc, char** argv) {
   tha4::cli::add_bench_command(app);
   tha4::cli::add_demo_command(app);
   tha4::cli::add_puppet_command(app);
+  tha4::cli::add_distill_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
