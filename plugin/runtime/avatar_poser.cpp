@@ -1,6 +1,7 @@
 #include "plugin/runtime/avatar_poser.h"
 
 #include "plugin/runtime/full_system_poser.h"
+#include "tracking/common/steady_seconds.h"
 #if THA4_HAS_CUDA_ENGINE
 #include "inference/cuda/cuda_student_engine.h"
 #include "plugin/runtime/cuda_poser.h"
@@ -9,6 +10,7 @@
 #include "inference/image/display.h"
 #include "inference/image/image_io.h"
 #include "inference/student/character_model.h"
+#include "inference/student/distillation_preview.h"
 #include "inference/student/student_engine.h"
 #include "inference/util/errors.h"
 
@@ -20,6 +22,8 @@
 
 namespace tha4::avatar {
 namespace {
+
+using tracking::steady_seconds;
 
 constexpr int kFrameSize = 512;
 
@@ -56,6 +60,62 @@ class StudentPoser final : public AvatarPoser {
   std::unique_ptr<StudentEngine> engine_;
   std::string description_;
 };
+
+// A poser of a distillation in progress: renders with the student of its newest snapshots and asks to be
+// reloaded when a newer snapshot appears or the run finishes.
+class DistillationPreviewPoser final : public AvatarPoser {
+ public:
+  DistillationPreviewPoser(std::unique_ptr<AvatarPoser> inner, DistillationPreview preview)
+      : inner_(std::move(inner)), preview_(std::move(preview)) {}
+
+  std::string description() const override { return inner_->description() + " · " + preview_.description(); }
+  void render(const Pose& pose, AvatarFrame& frame) override { inner_->render(pose, frame); }
+  bool outdated() override {
+    constexpr double kCheckEvery_s = 5.0;
+    const double now = steady_seconds();
+    if (now < next_check_s_) return false;
+    next_check_s_ = now + kCheckEvery_s;
+    if (finished_distillation_model(preview_.prefix)) return true;
+    const auto current = find_distillation_preview(preview_.prefix);
+    return current && !current->same_progress(preview_);
+  }
+
+ private:
+  std::unique_ptr<AvatarPoser> inner_;
+  DistillationPreview preview_;
+  double next_check_s_ = steady_seconds() + 5.0;
+};
+
+// The student a folder holds: a character model folder, the finished model of a distillation prefix, or a
+// preview of a distillation in progress.
+struct StudentSource {
+  std::shared_ptr<CharacterModel> model;
+  std::optional<DistillationPreview> preview;
+};
+StudentSource load_student_source(const std::filesystem::path& folder, const torch::Device& device) {
+  StudentSource source;
+  std::error_code ec;
+  const bool plain_model = std::filesystem::is_regular_file(folder / "character_model.yaml", ec) ||
+                           std::filesystem::is_regular_file(folder, ec);
+  if (!plain_model) {
+    if (const auto finished = finished_distillation_model(folder)) {
+      source.model = std::make_shared<CharacterModel>(load_character_model(*finished, device));
+      return source;
+    }
+    if (auto preview = find_distillation_preview(folder)) {
+      source.model = std::make_shared<CharacterModel>(load_distillation_preview(*preview, device));
+      source.preview = std::move(preview);
+      return source;
+    }
+  }
+  source.model = std::make_shared<CharacterModel>(load_character_model(folder, device));
+  return source;
+}
+
+LoadedPoser with_preview(LoadedPoser loaded, std::optional<DistillationPreview> preview) {
+  if (preview) loaded.poser = std::make_unique<DistillationPreviewPoser>(std::move(loaded.poser), std::move(*preview));
+  return loaded;
+}
 
 struct EngineDecision {
   StudentEngineKind kind = StudentEngineKind::kFast;
@@ -123,16 +183,18 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   // This build has the fused CUDA engine: it replaces LibTorch on the GPU whenever a GPU is wanted and present.
   const bool gpu_wanted = settings.engine == EngineChoice::kAuto || settings.engine == EngineChoice::kCuda;
   if (gpu_wanted && settings.cuda_device < gpu::cuda_device_count()) {
-    auto model = std::make_shared<CharacterModel>(load_character_model(settings.model_folder, torch::kCPU));
+    StudentSource source = load_student_source(settings.model_folder, torch::kCPU);
     LoadedPoser loaded;
-    loaded.poser = load_cuda_poser(model, settings, settings.cuda_device);
-    return loaded;
+    loaded.poser = load_cuda_poser(source.model, settings, settings.cuda_device);
+    return with_preview(std::move(loaded), std::move(source.preview));
   }
 #endif
-  auto model = std::make_shared<CharacterModel>(load_character_model(settings.model_folder, engine.device));
+  StudentSource source = load_student_source(settings.model_folder, engine.device);
+  std::shared_ptr<CharacterModel> model = source.model;
   if (engine.kind == StudentEngineKind::kReference && engine.device.is_cpu()) torch::set_num_threads(threads);
   auto student = make_student_engine(engine.kind, model, {threads});
-  std::string description = folder_name(model->files.yaml.parent_path()) + " · student · ";
+  const std::filesystem::path model_folder = source.preview ? source.preview->prefix : model->files.yaml.parent_path();
+  std::string description = folder_name(model_folder) + " · student · ";
   if (engine.device.is_cuda()) {
     description += "CUDA device " + std::to_string(engine.device.index());
   } else {
@@ -142,13 +204,27 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   LoadedPoser loaded;
   loaded.poser = std::make_unique<StudentPoser>(std::move(model), std::move(student), std::move(description));
   loaded.warning = engine.warning;
-  return loaded;
+  return with_preview(std::move(loaded), std::move(source.preview));
 }
+
+namespace {
+
+// The picture of whatever student a folder holds (see load_student_source).
+std::filesystem::path character_picture_of(const std::filesystem::path& folder) {
+  std::error_code ec;
+  if (!std::filesystem::exists(folder / "character_model.yaml", ec)) {
+    if (const auto finished = finished_distillation_model(folder)) return read_character_model_files(*finished).character_image;
+    if (const auto preview = find_distillation_preview(folder)) return preview->picture;
+  }
+  return read_character_model_files(folder).character_image;
+}
+
+}  // namespace
 
 std::optional<AvatarFrame> load_still_frame(const AvatarSettings& settings) {
   try {
     std::filesystem::path image_file = settings.character_image;
-    if (image_file.empty()) image_file = read_character_model_files(settings.model_folder).character_image;
+    if (image_file.empty()) image_file = character_picture_of(settings.model_folder);
     const Rgba8Image image = read_rgba8_image(image_file);
     validate_character_image(image, image_file.string());
     AvatarFrame frame;

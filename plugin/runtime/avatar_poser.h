@@ -21,6 +21,9 @@ class AvatarPoser {
   virtual std::string description() const = 0;
   // Poses the character into `frame` (512×512, premultiplied sRGB RGBA, see AvatarFrame).
   virtual void render(const Pose& pose, AvatarFrame& frame) = 0;
+  // Whether the files behind the model have moved on and it should be loaded again (a distillation preview
+  // whose run wrote a newer snapshot, or finished). Cheap: looks at the disk at most every few seconds.
+  virtual bool outdated() { return false; }
 };
 
 struct LoadedPoser {
@@ -28,7 +31,9 @@ struct LoadedPoser {
   std::string warning;  // e.g. "CUDA is not available, using the CPU" (empty when none)
 };
 
-// Loads the model named by the settings. Throws tha4::Error (CharacterModelError, ImageError,
+// Loads the model named by the settings: the full system's weight folder, a student character model folder,
+// or a distillation prefix (its finished character_model/, or while `tha4 distill run` is still working, a
+// preview of its newest snapshots that reloads as they improve). Throws tha4::Error (CharacterModelError, ImageError,
 // WeightFileError, ...) with a message for the user.
 LoadedPoser load_avatar_poser(const AvatarSettings& settings);
 

@@ -159,6 +159,7 @@ class AvatarRuntime::Worker {
         composer_.expressions().set_active(preset.id, expressions.count(preset.id) != 0 || preset.id == settings_.expression);
       }
       update_tracking_status();
+      if (poser_ && poser_->outdated()) load_model();  // a distillation preview has a newer snapshot
       const double now = steady_seconds();
       if (!showing || !has_something_to_render()) {
         next_frame_s = now;

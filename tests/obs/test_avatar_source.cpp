@@ -273,6 +273,55 @@ TEST_CASE("obs: a corrupt model shows the error and the still character and reco
   fs::remove_all(broken);
 }
 
+TEST_CASE("obs: a distilled character renders and a distillation in progress shows its newest snapshot",
+          "[obs][distill]") {
+  ObsHost::get();
+  namespace fs = std::filesystem;
+  // The prefix of the tiny distillation fixture (tests/test_distill_cli.cpp).
+  const char* fixture = std::getenv("THA4_DISTILL_FIXTURE");
+  REQUIRE(fixture != nullptr);
+  const fs::path prefix = fs::path(fixture) / "prefix";
+  REQUIRE(fs::exists(prefix / "character_model" / "character_model.yaml"));
+  const Image expected = render_with_cli((prefix / "character_model").string(), kPose, "fast");
+  {
+    // The prefix itself as the model folder: its finished character_model/.
+    Avatar avatar(still_settings(prefix.string(), kPose));
+    const Image shown =
+        settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+    INFO("max difference to `tha4 render` of the distilled model: " << max_difference(shown, expected));
+    CHECK(max_difference(shown, expected) <= 2);
+    CHECK(opaque_pixels(shown) > 30000);
+  }
+  // The same prefix while the distiller is still at work: no character_model/ yet.
+  const fs::path running = fs::temp_directory_path() / ("tha4-obs-distilling-" + std::to_string(::getpid()));
+  fs::remove_all(running);
+  fs::create_directories(running);
+  for (const char* part : {"face_morpher", "body_morpher"}) fs::copy(prefix / part, running / part, fs::copy_options::recursive);
+  Avatar avatar(still_settings(running.string(), kPose));
+  std::string status;
+  CHECK(wait_until(
+      [&] {
+        status = status_line(avatar.source.get());
+        return status.find("distillation in progress") != std::string::npos;
+      },
+      30s));
+  INFO("status: " << status);
+  CHECK(status.find("Running") != std::string::npos);
+  const Image preview = settled_render(avatar.source.get(), [](const Image& i) { return opaque_pixels(i) > 30000; });
+  CHECK(opaque_pixels(preview) > 30000);
+  // The run finishes: the source notices the character model and switches to it by itself.
+  fs::copy(prefix / "character_model", running / "character_model", fs::copy_options::recursive);
+  CHECK(wait_until(
+      [&] {
+        status = status_line(avatar.source.get());
+        return status.find("distillation in progress") == std::string::npos && status.find("Running") != std::string::npos;
+      },
+      30s));
+  const Image finished = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  CHECK(max_difference(finished, expected) <= 2);
+  fs::remove_all(running);
+}
+
 TEST_CASE("obs: create and destroy loops and a settings storm neither crash nor leak", "[obs]") {
   ObsHost::get();
   const std::string lambda_00 = model_folder("lambda_00");
