@@ -26,7 +26,7 @@ Rgba8Image read_face_mask(const std::filesystem::path& file);
 torch::Tensor face_mask_tensor(const Rgba8Image& mask);
 
 // Throws Error unless `folder` exists as a folder we can write in, or can be created (its nearest existing
-// parent is writable). Writes nothing.
+// parent is writable). Tries by creating and removing an empty folder there: leaves nothing behind.
 void check_output_folder_writable(const std::filesystem::path& folder);
 
 }  // namespace tha4::distill

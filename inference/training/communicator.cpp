@@ -2,14 +2,23 @@
 
 #include "inference/util/errors.h"
 
+#if THA4_WITH_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
 #if THA4_WITH_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
 #include <cstdlib>
 #include <optional>
+
+#ifndef THA4_WITH_GLOO
+#define THA4_WITH_GLOO 0
+#endif
+#ifndef THA4_WITH_NCCL
+#define THA4_WITH_NCCL 0
+#endif
 
 namespace tha4::training {
 namespace {
@@ -25,6 +34,7 @@ class SingleProcessCommunicator final : public Communicator {
   void barrier() override {}
 };
 
+#if THA4_WITH_GLOO
 // Any c10d process group: ProcessGroupGloo and ProcessGroupNCCL have the same collective signatures in
 // LibTorch 1.13 (ProcessGroup) and 2.x (Backend). NCCL only moves GPU tensors, so for it every tensor is
 // staged on `device` (the process's GPU) and copied back: callers never care where a tensor lives.
@@ -119,6 +129,8 @@ std::unique_ptr<Communicator> connect_gloo(const DistributedEnv& env, std::chron
                                                                             "gloo");
 }
 
+#endif  // THA4_WITH_GLOO
+
 #if THA4_WITH_NCCL
 std::unique_ptr<Communicator> connect_nccl(const DistributedEnv& env, std::chrono::milliseconds timeout) {
   auto store = connect_store(env, timeout);
@@ -144,12 +156,8 @@ CommunicatorBackend parse_communicator_backend(const std::string& name) {
 }
 
 bool communicator_backend_available(CommunicatorBackend backend) {
-#if THA4_WITH_NCCL
-  (void)backend;
-  return true;
-#else
-  return backend == CommunicatorBackend::kGloo;
-#endif
+  if (backend == CommunicatorBackend::kNccl) return THA4_WITH_NCCL;
+  return THA4_WITH_GLOO;
 }
 
 std::unique_ptr<Communicator> connect_process_group(const DistributedEnv& env, CommunicatorBackend backend,
@@ -164,7 +172,11 @@ std::unique_ptr<Communicator> connect_process_group(const DistributedEnv& env, C
       throw Error("this build has no NCCL process group (it needs a CUDA build of THA4 Avatar); use --backend gloo");
 #endif
     }
+#if THA4_WITH_GLOO
     return connect_gloo(env, timeout);
+#else
+    throw Error("this build has no Gloo process group: install libgloo-dev (scripts/install-deps.sh) and rebuild");
+#endif
   } catch (const c10::Error& error) {
     throw Error("rank " + std::to_string(env.rank) + " of " + std::to_string(env.world_size) +
                 " could not join the process group at " + where + ": " + error.what_without_backtrace());
