@@ -41,9 +41,10 @@ Prepared prepare(const DistillRunOptions& options) {
   p.config = read_distiller_config(options.config_file);
   const Rgba8Image picture = read_distill_character(p.config.character_image_file_name);
   p.face_mask = face_mask_tensor(read_face_mask(p.config.face_mask_image_file_name));
-  check_output_folder_writable(p.config.prefix);
-  p.prefix = fs::absolute(p.config.prefix);
   const int world = options.communicator ? options.communicator->world_size() : 1;
+  const bool rank0 = !options.communicator || options.communicator->rank() == 0;
+  if (rank0) check_output_folder_writable(p.config.prefix);  // only rank 0 writes (other machines need no prefix)
+  p.prefix = fs::absolute(p.config.prefix);
   for (const auto& [name, batch] : {std::pair<const char*, int64_t>{"face_morpher_batch_size", p.config.face_morpher_batch_size},
                                     {"body_morpher_batch_size", p.config.body_morpher_batch_size}}) {
     if (batch < world) {
