@@ -17,6 +17,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <thread>
 
@@ -102,10 +103,18 @@ StudentSource load_student_source(const std::filesystem::path& folder, const tor
       source.model = std::make_shared<CharacterModel>(load_character_model(*finished, device));
       return source;
     }
-    if (auto preview = find_distillation_preview(folder)) {
-      source.model = std::make_shared<CharacterModel>(load_distillation_preview(*preview, device));
-      source.preview = std::move(preview);
-      return source;
+    // The distiller may be swapping a snapshot while we read it: look again, a moment later.
+    for (int attempt = 1;; ++attempt) {
+      auto preview = find_distillation_preview(folder);
+      if (!preview) break;
+      try {
+        source.model = std::make_shared<CharacterModel>(load_distillation_preview(*preview, device));
+        source.preview = std::move(preview);
+        return source;
+      } catch (const Error&) {
+        if (attempt == 3) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
     }
   }
   source.model = std::make_shared<CharacterModel>(load_character_model(folder, device));
