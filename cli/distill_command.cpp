@@ -106,15 +106,13 @@ void check_inputs(const RunOptions& options) {
 void run_worker(const RunOptions& options) {
   keep_freed_memory_for_reuse();
   const std::optional<training::DistributedEnv> env = training::distributed_env_from_environment();
-  const int world = env ? env->world_size : 1;
   const int local_rank = env ? env->local_rank : 0;
   const int rank = env ? env->rank : 0;
 
   torch::Device device = parse_device(options.device);
   if (device.is_cuda() && env) device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank));
   // CPU threads: the machine's shared by the local processes, unless given.
-  const char* local_world_env = std::getenv("LOCAL_WORLD_SIZE");
-  const int local_world = local_world_env ? std::max(1, std::atoi(local_world_env)) : world;
+  const int local_world = env ? env->local_world_size : 1;
   apply_thread_count(options.threads > 0
                          ? options.threads
                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local_world));

@@ -281,8 +281,9 @@ TEST_CASE("distill cli: a run killed at any moment resumes to the same weights b
   const fs::path reference = training::snapshot_folder(whole.prefix / "face_morpher");
 
   // Killed right after step 5 (between snapshots), in the middle of writing the snapshot at 8 examples, and
-  // between its two renames (fault_injection.h); each time started again until done.
-  for (const std::string fault : {"kill-after-step:5", "kill-during-save:5", "kill-during-save:6"}) {
+  // between its two renames (fault_injection.h: saves 1-2 are checkpoint 0000's, 3-4 that snapshot's); each
+  // time started again until done.
+  for (const std::string fault : {"kill-after-step:5", "kill-during-save:3", "kill-during-save:4"}) {
     INFO(fault);
     ScratchDir run_dir("distill-resume-" + fault.substr(0, 10));
     const DistillSetup killed = make_setup(run_dir.path(), {"--batch-size", "4", "--sample-every", "none"});

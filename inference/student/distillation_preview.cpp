@@ -1,5 +1,7 @@
 #include "inference/student/distillation_preview.h"
 
+#include "inference/util/text_format.h"
+
 #include "inference/distill/distill_layout.h"
 #include "inference/training/state_layout.h"
 #include "inference/weights/state_dict.h"
@@ -40,12 +42,6 @@ std::optional<RunState> newest_state(const fs::path& run) {
     }
   }
   return best;
-}
-
-std::string with_thousands(int64_t value) {
-  std::string digits = std::to_string(value);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
-  return digits;
 }
 
 }  // namespace

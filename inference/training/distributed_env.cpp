@@ -42,6 +42,9 @@ std::optional<DistributedEnv> distributed_env_from_environment() {
   env.rank = rank ? integer_variable("RANK", *rank, 0, env.world_size - 1) : 0;
   const auto local_rank = variable("LOCAL_RANK");
   env.local_rank = local_rank ? integer_variable("LOCAL_RANK", *local_rank, 0, kMaxInt) : env.rank;
+  const auto local_world = variable("LOCAL_WORLD_SIZE");
+  env.local_world_size =
+      local_world ? integer_variable("LOCAL_WORLD_SIZE", *local_world, 1, env.world_size) : env.world_size;
   if (const auto addr = variable("MASTER_ADDR")) env.master_addr = *addr;
   if (const auto port = variable("MASTER_PORT")) env.master_port = integer_variable("MASTER_PORT", *port, 1, 65535);
   return env;

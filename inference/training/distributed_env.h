@@ -1,6 +1,6 @@
 #pragma once
 // Who this process is in a multi-process run: the variables torchrun sets (RANK, WORLD_SIZE, LOCAL_RANK,
-// MASTER_ADDR, MASTER_PORT), so a run spans machines the usual way, and `--gpus N` sets them for N local
+// LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT), so a run spans machines the usual way, and `--gpus N` sets them for N local
 // processes (cli/process_launcher.h).
 
 #include <cstdint>
@@ -13,6 +13,7 @@ struct DistributedEnv {
   int rank = 0;
   int world_size = 1;
   int local_rank = 0;
+  int local_world_size = 1;  // processes on this machine (they share its cores)
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
 

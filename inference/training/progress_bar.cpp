@@ -1,19 +1,12 @@
 #include "inference/training/progress_bar.h"
 
+#include "inference/util/text_format.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 namespace tha4::training {
-namespace {
-
-std::string with_thousands(int64_t value) {
-  std::string digits = std::to_string(value);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
-  return digits;
-}
-
-}  // namespace
 
 ProgressBar::ProgressBar(std::string label, int64_t total_examples, int64_t start_examples, std::ostream& out,
                          bool interactive)

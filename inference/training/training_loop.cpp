@@ -115,7 +115,8 @@ class Trainer {
         rank_(communicator.rank()),
         world_(communicator.world_size()),
         batch_per_rank_(options.batch_size / world_),
-        run_(options.run_folder) {}
+        run_(options.run_folder),
+        loss_names_(task.loss_names()) {}
 
   TrainingOutcome run() {
     const auto started = std::chrono::steady_clock::now();
@@ -162,7 +163,7 @@ class Trainer {
 
     // 3. What rank 0 writes as it goes.
     if (rank_ == 0) {
-      log_ = std::make_unique<LossLog>(run_ / kLossLogFile, task_.loss_names(), examples_seen_);
+      log_ = std::make_unique<LossLog>(run_ / kLossLogFile, loss_names_, examples_seen_);
       remove_samples_after(run_, examples_seen_);
       if (options_.progress) {
         progress_ = std::make_unique<ProgressBar>(task_.name(), total, examples_seen_, *options_.progress,
@@ -170,8 +171,8 @@ class Trainer {
       }
     }
     if (!resumed) {
-      save(checkpoint_folder(run_, 0));  // checkpoint 0000: the initial state, as the reference writes it
-      save(snapshot_folder(run_));
+      // Checkpoint 0000, the initial state, as the reference writes it (no snapshot: it would be the same).
+      save(checkpoint_folder(run_, 0));
       if (rank_ == 0 && options_.schedule.sample_output_interval) {
         task_.write_sample_output(sample_output_file(run_, 0));
       }
@@ -228,7 +229,7 @@ class Trainer {
   }
 
   void report(double lr, const torch::Tensor& values) {
-    const auto names = task_.loss_names();
+    const std::vector<std::string>& names = loss_names_;
     std::vector<double> terms(names.size());
     std::vector<std::pair<std::string, double>> labelled;
     for (std::size_t i = 0; i < names.size(); ++i) {
@@ -263,6 +264,7 @@ class Trainer {
   const int world_;
   const int64_t batch_per_rank_;
   const fs::path run_;
+  const std::vector<std::string> loss_names_;
   int64_t examples_seen_ = 0;
   std::vector<torch::Tensor> parameters_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
