@@ -72,8 +72,8 @@ const float* FastStudentEngine::level_row(const PackedLevel& level, const float*
   const float* feature = nullptr;
   if (low) {
     const std::size_t low_plane = static_cast<std::size_t>(low->size) * low->size;
-    upsample_row(low->data, low_plane, channels, low->size, (*low->taps)[row], *low->taps, scratch.vertical.data(),
-                 scratch.feature.data(), size);
+    kernels_.upsample_row(low->data, low_plane, channels, low->size, (*low->taps)[row], low->taps->data(), size,
+                          scratch.vertical.data(), scratch.feature.data(), size);
     feature = scratch.feature.data();
   }
   kernels_.first_layer(row_bias, level.first.wx.data(), level.grid.data(), feature, size, channels, scratch.a.data(),
@@ -190,6 +190,21 @@ StudentOutputs FastStudentEngine::run_last_level(const PackedLevel& level, const
     }
   });
   return outputs;
+}
+
+int64_t FastStudentEngine::multiply_adds_per_frame() const {
+  const auto linear_macs = [](const PackedLinear& layer) { return static_cast<int64_t>(layer.in) * layer.out_padded; };
+  const auto level_macs = [&](const PackedLevel& level, const PackedLinear& head) {
+    int64_t per_pixel = linear_macs(head);
+    for (const PackedLinear& layer : level.rest) per_pixel += linear_macs(layer);
+    return per_pixel * level.size * level.size;
+  };
+  int64_t total = level_macs(face_net_.siren, face_net_.last);
+  for (std::size_t i = 0; i < body_net_.levels.size(); ++i) {
+    const bool last_level = i + 1 == body_net_.levels.size();
+    total += level_macs(body_net_.levels[i], last_level ? body_net_.last : body_net_.levels[i + 1].feature);
+  }
+  return total;
 }
 
 StudentOutputs FastStudentEngine::run(const Pose& pose) {

@@ -11,6 +11,7 @@
 #include "inference/student/student_engine.h"
 #include "inference/util/thread_pool.h"
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -24,6 +25,9 @@ class FastStudentEngine final : public StudentEngine {
   StudentOutputs run(const Pose& pose) override;
 
   const Kernels& kernels() const { return kernels_; }
+  // Multiply-adds the kernels execute for one frame with both networks (folded, padded layers), the
+  // numerator of the fraction of the CPU's peak that `tha4 bench student` reports.
+  int64_t multiply_adds_per_frame() const;
   int threads() const { return pool_.size(); }
 
  private:

@@ -25,6 +25,14 @@ constexpr float kSin9 = 2.75573192239858906526e-6f;
 constexpr float kSin11 = -2.50521083854417187751e-8f;
 constexpr float kSin13 = 1.60590438368216145994e-10f;
 
+// Source taps of one output coordinate of a bilinear resize: out = w0·in[i0] + w1·in[i1].
+struct Tap {
+  int i0;
+  int i1;
+  float w0;
+  float w1;
+};
+
 struct Kernels {
   const char* name;
 
@@ -40,7 +48,21 @@ struct Kernels {
 
   // data[i] = sin(data[i]) for i < n.
   void (*sine)(float* data, std::size_t n);
+
+  // resample.h's upsample_row, vectorised where the instruction set allows: the same products and sums,
+  // so every set gives the same bits.
+  void (*upsample_row)(const float* src, std::size_t src_plane, int channels, int in_size, const Tap& row,
+                       const Tap* cols, int out_size, float* scratch, float* dst, std::size_t dst_ld);
+
+  // The peak of this instruction set on one core, for benchmarks: `iterations` rounds of kPeakChains
+  // independent multiply-add chains of `lanes` floats each (registers only, no memory traffic); returns a
+  // value that depends on every chain so the work cannot be dropped.
+  float (*multiply_add_chains)(long iterations);
+  int lanes;
 };
+
+// Enough independent chains to cover the multiply-add latency on both FMA ports of current x86 cores.
+constexpr int kPeakChains = 12;
 
 const Kernels& generic_kernels();
 const Kernels& avx2_kernels();    // needs AVX2 and FMA

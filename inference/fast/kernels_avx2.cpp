@@ -1,6 +1,7 @@
 // AVX2 + FMA kernels (compiled with -mavx2 -mfma). With 16 ymm registers the micro-kernel holds a
 // 4-output × 16-pixel block (8 accumulators); tails use masked loads and stores.
 #include "inference/fast/kernels.h"
+#include "inference/fast/resample.h"
 
 #include <immintrin.h>
 
@@ -105,7 +106,63 @@ void sine(float* data, std::size_t n) {
   }
 }
 
-const Kernels kKernels{"avx2", linear, first_layer, sine};
+// The 2× case, as kernels_avx512.cpp's upsample_row explains, four source samples at a time.
+void upsample_row(const float* src, std::size_t src_plane, int channels, int in_size, const Tap& row, const Tap* cols,
+                  int out_size, float* scratch, float* dst, std::size_t dst_ld) {
+  constexpr int kMaxLine = 1024;
+  if (out_size != 2 * in_size || in_size % 8 != 0 || in_size > kMaxLine) {
+    tha4::fast::upsample_row(src, src_plane, channels, in_size, row, cols, out_size, scratch, dst, dst_ld);
+    return;
+  }
+  alignas(32) float padded[kMaxLine + 2];  // line[-1] .. line[in_size]
+  float* line = padded + 1;
+  const __m256 w0 = _mm256_set1_ps(row.w0);
+  const __m256 w1 = _mm256_set1_ps(row.w1);
+  const __m128 quarter = _mm_set1_ps(0.25f);
+  const __m128 three_quarters = _mm_set1_ps(0.75f);
+  for (int c = 0; c < channels; ++c) {
+    const float* plane = src + static_cast<std::size_t>(c) * src_plane;
+    const float* top = plane + static_cast<std::size_t>(row.i0) * in_size;
+    const float* bottom = plane + static_cast<std::size_t>(row.i1) * in_size;
+    for (int x = 0; x < in_size; x += 8) {
+      _mm256_storeu_ps(line + x, _mm256_add_ps(_mm256_mul_ps(w0, _mm256_loadu_ps(top + x)),
+                                               _mm256_mul_ps(w1, _mm256_loadu_ps(bottom + x))));
+    }
+    line[-1] = line[0];
+    line[in_size] = line[in_size - 1];
+    float* out = dst + static_cast<std::size_t>(c) * dst_ld;
+    for (int k = 0; k < in_size; k += 4) {
+      const __m128 left = _mm_loadu_ps(line + k - 1);
+      const __m128 centre = _mm_loadu_ps(line + k);
+      const __m128 right = _mm_loadu_ps(line + k + 1);
+      const __m128 even = _mm_add_ps(_mm_mul_ps(quarter, left), _mm_mul_ps(three_quarters, centre));
+      const __m128 odd = _mm_add_ps(_mm_mul_ps(three_quarters, centre), _mm_mul_ps(quarter, right));
+      _mm_storeu_ps(out + 2 * k, _mm_unpacklo_ps(even, odd));
+      _mm_storeu_ps(out + 2 * k + 4, _mm_unpackhi_ps(even, odd));
+    }
+    out[0] = cols[0].w0 * line[cols[0].i0] + cols[0].w1 * line[cols[0].i1];
+  }
+}
+
+float multiply_add_chains(long iterations) {
+  __m256 acc[kPeakChains];
+#pragma GCC unroll 12
+  for (int i = 0; i < kPeakChains; ++i) acc[i] = _mm256_set1_ps(0.5f);
+  volatile float scale_source = 0.9999f, offset_source = 1e-6f;
+  const __m256 scale = _mm256_set1_ps(scale_source), offset = _mm256_set1_ps(offset_source);
+  for (long n = 0; n < iterations; ++n) {
+#pragma GCC unroll 12
+    for (int i = 0; i < kPeakChains; ++i) acc[i] = _mm256_fmadd_ps(acc[i], scale, offset);
+  }
+  __m256 sum = acc[0];
+#pragma GCC unroll 12
+  for (int i = 1; i < kPeakChains; ++i) sum = _mm256_add_ps(sum, acc[i]);
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, sum);
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3] + lanes[4] + lanes[5] + lanes[6] + lanes[7];
+}
+
+const Kernels kKernels{"avx2", linear, first_layer, sine, upsample_row, multiply_add_chains, 8};
 
 }  // namespace
 

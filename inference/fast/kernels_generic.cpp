@@ -1,6 +1,7 @@
 // Portable kernels: plain loops the compiler may vectorise for the baseline instruction set. They are the
 // fallback on CPUs without AVX2 and the yardstick the vector kernels are tested against.
 #include "inference/fast/kernels.h"
+#include "inference/fast/resample.h"
 
 namespace tha4::fast {
 namespace {
@@ -55,7 +56,27 @@ void sine(float* data, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) data[i] = fast_sin(data[i]);
 }
 
-const Kernels kKernels{"generic", linear, first_layer, sine};
+float multiply_add_chains(long iterations) {
+  // Four-wide rows, the width the baseline (SSE2) vectoriser gives these loops.
+  float acc[kPeakChains][4];
+  for (auto& chain : acc) {
+    for (float& v : chain) v = 0.5f;
+  }
+  volatile float scale_source = 0.9999f, offset_source = 1e-6f;
+  const float scale = scale_source, offset = offset_source;
+  for (long i = 0; i < iterations; ++i) {
+    for (auto& chain : acc) {
+      for (float& v : chain) v = v * scale + offset;
+    }
+  }
+  float sum = 0.0f;
+  for (const auto& chain : acc) {
+    for (float v : chain) sum += v;
+  }
+  return sum;
+}
+
+const Kernels kKernels{"generic", linear, first_layer, sine, upsample_row, multiply_add_chains, 4};
 
 }  // namespace
 

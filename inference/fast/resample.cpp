@@ -17,9 +17,8 @@ std::vector<Tap> bilinear_taps(int in_size, int out_size) {
   return taps;
 }
 
-void upsample_row(const float* src, std::size_t src_plane, int channels, int in_size, const Tap& row,
-                  const std::vector<Tap>& cols, float* scratch, float* dst, std::size_t dst_ld) {
-  const int out_size = static_cast<int>(cols.size());
+void upsample_row(const float* src, std::size_t src_plane, int channels, int in_size, const Tap& row, const Tap* cols,
+                  int out_size, float* scratch, float* dst, std::size_t dst_ld) {
   for (int c = 0; c < channels; ++c) {
     const float* plane = src + static_cast<std::size_t>(c) * src_plane;
     const float* top = plane + static_cast<std::size_t>(row.i0) * in_size;
