@@ -1,6 +1,8 @@
 // tha4 bench student: per-frame timing of a student engine.
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "inference/fast/cpu_features.h"
+#include "inference/fast/fast_student_engine.h"
 
 #include <torch/cuda.h>
 
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <memory>
 #include <random>
+#include <thread>
 
 namespace tha4::cli {
 namespace {
@@ -55,6 +58,40 @@ void print_timing(const StudentEngine& engine, const Timing& t) {
               std::string(engine.name()).c_str(), t.median, t.min, t.max, 1000.0 / t.median, peak_memory_mib());
 }
 
+// The multiply-add peak of a kernel set on `threads` cores, measured rather than looked up: each thread runs
+// the set's register-only chains at once, after a short warm-up that lets the clock settle.
+double measured_peak_gflops(const fast::Kernels& kernels, int threads) {
+  constexpr long kIterations = 40'000'000;
+  std::vector<double> rates(static_cast<std::size_t>(threads));
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&kernels, &rates, t] {
+      volatile float sink = kernels.multiply_add_chains(kIterations / 8);
+      const auto start = std::chrono::steady_clock::now();
+      sink = kernels.multiply_add_chains(kIterations);
+      (void)sink;
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      rates[static_cast<std::size_t>(t)] = 2.0 * kIterations * fast::kPeakChains * kernels.lanes / seconds / 1e9;
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  double total = 0.0;
+  for (double rate : rates) total += rate;
+  return total;
+}
+
+// How much of the CPU the fast engine uses: its executed multiply-adds against the measured peak.
+void print_machine_use(const fast::FastStudentEngine& engine, const Timing& t) {
+  const double gflop = 2.0 * static_cast<double>(engine.multiply_adds_per_frame()) / 1e9;
+  const double achieved = gflop / (t.median / 1000.0);
+  const double peak = measured_peak_gflops(engine.kernels(), engine.threads());
+  // Sines, upsampling and the warp are left out: the count is the multiply-adds alone (2 FLOP each).
+  std::printf("  work      %.1f GFLOP of multiply-adds per frame (folded, padded layers): %.0f GFLOP/s at the median\n",
+              gflop, achieved);
+  std::printf("  peak      %.0f GFLOP/s measured for %s multiply-adds on %d thread(s): the engine reaches %.0f%%\n", peak,
+              engine.kernels().name, engine.threads(), 100.0 * achieved / peak);
+}
+
 void run_student_bench(const StudentBenchOptions& options) {
   LoadedEngine loaded = load_engine(options.engine);
   const int threads = loaded.threads;
@@ -62,8 +99,15 @@ void run_student_bench(const StudentBenchOptions& options) {
   std::printf("bench student: character %s, %d thread(s), %d frame(s) of 512x512 after %d warm-up, device %s\n",
               loaded.model->files.yaml.parent_path().filename().c_str(), threads, options.frames, options.warmup,
               loaded.model->device.str().c_str());
+  if (!on_gpu) {
+    std::printf("  cpu       %s, kernels %s (supported: %s)\n", fast::cpu_model_name().c_str(),
+                fast::best_kernels().name, fast::supported_kernel_names().c_str());
+  }
   const Timing primary = time_engine(*loaded.engine, on_gpu, options.warmup, options.frames);
   print_timing(*loaded.engine, primary);
+  if (const auto* fast_engine = dynamic_cast<const fast::FastStudentEngine*>(loaded.engine.get())) {
+    print_machine_use(*fast_engine, primary);
+  }
   if (options.compare.empty()) return;
   StudentEngineOptions engine_options;
   engine_options.threads = options.engine.threads;
@@ -84,6 +128,9 @@ void add_bench_command(CLI::App& app) {
   options->engine.add_to(*student);
   student->add_option("--compare", options->compare, "Also time this engine in the same run and print the ratio")
       ->check(CLI::IsMember({"fast", "reference"}));
+  student->add_flag_function(
+      "--compare-reference", [options](int64_t) { options->compare = "reference"; },
+      "Also time the reference engine (LibTorch, as the reference implementation computes) and print the ratio");
   student->add_option("--frames", options->frames, "Timed frames")->check(CLI::Range(1, 100000));
   student->add_option("--warmup", options->warmup, "Untimed warm-up frames")->check(CLI::Range(0, 1000));
   student->callback([options] { run_student_bench(*options); });

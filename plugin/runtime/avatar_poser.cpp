@@ -7,6 +7,7 @@
 #include "plugin/runtime/cuda_poser.h"
 #endif
 
+#include "inference/fast/cpu_features.h"
 #include "inference/image/display.h"
 #include "inference/image/image_io.h"
 #include "inference/student/character_model.h"
@@ -207,7 +208,9 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   if (engine.device.is_cuda()) {
     description += "CUDA device " + std::to_string(engine.device.index());
   } else {
-    description += std::string(engine.kind == StudentEngineKind::kFast ? "CPU fast engine" : "CPU reference engine") +
+    description += std::string(engine.kind == StudentEngineKind::kFast
+                                   ? std::string("CPU fast engine (") + tha4::fast::best_kernels().name + " kernels)"
+                                   : "CPU reference engine") +
                    ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
   }
   LoadedPoser loaded;

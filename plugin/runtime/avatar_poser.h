@@ -17,7 +17,7 @@ namespace tha4::avatar {
 class AvatarPoser {
  public:
   virtual ~AvatarPoser() = default;
-  // "lambda_00 · student · CPU fast engine, 2 threads"
+  // "lambda_00 · student · CPU fast engine (avx512 kernels), 2 threads"
   virtual std::string description() const = 0;
   // Poses the character into `frame` (512×512, premultiplied sRGB RGBA, see AvatarFrame).
   virtual void render(const Pose& pose, AvatarFrame& frame) = 0;
