@@ -1,6 +1,8 @@
 // tha4 bench student: per-frame timing of a student engine.
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/demo_animation.h"
+#include "cli/full_system.h"
 #include "inference/fast/cpu_features.h"
 #include "inference/fast/fast_student_engine.h"
 
@@ -19,6 +21,7 @@ namespace {
 struct StudentBenchOptions {
   EngineOptions engine;
   std::string compare;  // another engine to time in the same run
+  bool demo_animation = false;
   int frames = 10;
   int warmup = 1;
 };
@@ -92,6 +95,34 @@ void print_machine_use(const fast::FastStudentEngine& engine, const Timing& t) {
               engine.kernels().name, engine.threads(), 100.0 * achieved / peak);
 }
 
+// The fast engine over `tha4 demo`'s animation at 30 frames/s, with its pose caches on and off: what
+// skipping the face morpher (when only the body, eyes-free head or breathing move) saves on a real script.
+void run_demo_animation_bench(fast::FastStudentEngine& engine) {
+  std::vector<Pose> poses;
+  for (double t = 0.0; t < demo_duration_seconds(); t += 1.0 / 30.0) poses.push_back(demo_frame_at(t).pose);
+  const auto play = [&](bool caches) {
+    engine.set_pose_caches(caches);
+    const int64_t skipped_before = engine.face_morphs_skipped();
+    engine.run(poses.front());
+    std::vector<double> ms;
+    for (const Pose& pose : poses) {
+      const auto start = std::chrono::steady_clock::now();
+      engine.run(pose);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    double total = 0.0;
+    for (double m : ms) total += m;
+    std::printf("  demo animation, pose caches %-3s: %zu frames, mean %6.1f ms, median %6.1f ms, face morpher skipped "
+                "%lld times\n", caches ? "on" : "off", ms.size(), total / static_cast<double>(ms.size()), median(ms),
+                static_cast<long long>(engine.face_morphs_skipped() - skipped_before));
+    return total;
+  };
+  const double off = play(false);
+  const double on = play(true);
+  std::printf("  the caches save %.0f%% of the animation's compute\n", 100.0 * (off - on) / off);
+  engine.set_pose_caches(true);
+}
+
 void run_student_bench(const StudentBenchOptions& options) {
   LoadedEngine loaded = load_engine(options.engine);
   const int threads = loaded.threads;
@@ -105,8 +136,9 @@ void run_student_bench(const StudentBenchOptions& options) {
   }
   const Timing primary = time_engine(*loaded.engine, on_gpu, options.warmup, options.frames);
   print_timing(*loaded.engine, primary);
-  if (const auto* fast_engine = dynamic_cast<const fast::FastStudentEngine*>(loaded.engine.get())) {
+  if (auto* fast_engine = dynamic_cast<fast::FastStudentEngine*>(loaded.engine.get())) {
     print_machine_use(*fast_engine, primary);
+    if (options.demo_animation) run_demo_animation_bench(*fast_engine);
   }
   if (options.compare.empty()) return;
   StudentEngineOptions engine_options;
@@ -131,6 +163,8 @@ void add_bench_command(CLI::App& app) {
   student->add_flag_function(
       "--compare-reference", [options](int64_t) { options->compare = "reference"; },
       "Also time the reference engine (LibTorch, as the reference implementation computes) and print the ratio");
+  student->add_flag("--demo-animation", options->demo_animation,
+                    "Also play tha4 demo's animation through the fast engine with its pose caches on and off");
   student->add_option("--frames", options->frames, "Timed frames")->check(CLI::Range(1, 100000));
   student->add_option("--warmup", options->warmup, "Untimed warm-up frames")->check(CLI::Range(0, 1000));
   student->callback([options] { run_student_bench(*options); });

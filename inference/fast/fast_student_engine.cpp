@@ -209,8 +209,12 @@ int64_t FastStudentEngine::multiply_adds_per_frame() const {
 
 StudentOutputs FastStudentEngine::run(const Pose& pose) {
   check_pose_finite(pose);
-  if (has_frame_ && pose == frame_pose_) return frame_;
-  if (!has_face_ || !same_prefix(pose, face_pose_, kFaceMorpherPoseSize)) run_face(pose);
+  if (pose_caches_ && has_frame_ && pose == frame_pose_) return frame_;
+  if (!pose_caches_ || !has_face_ || !same_prefix(pose, face_pose_, kFaceMorpherPoseSize)) {
+    run_face(pose);
+  } else {
+    ++face_morphs_skipped_;
+  }
   frame_ = run_body(pose);
   frame_[StudentOutput::kFace] = face_output_;
   frame_pose_ = pose;

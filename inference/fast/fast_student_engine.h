@@ -25,6 +25,10 @@ class FastStudentEngine final : public StudentEngine {
   StudentOutputs run(const Pose& pose) override;
 
   const Kernels& kernels() const { return kernels_; }
+  // The pose caches (a repeated pose answers at once; the face morpher runs only when its 39 values
+  // change) are on by default; benchmarks turn them off to measure what they save.
+  void set_pose_caches(bool enabled) { pose_caches_ = enabled; }
+  int64_t face_morphs_skipped() const { return face_morphs_skipped_; }
   // Multiply-adds the kernels execute for one frame with both networks (folded, padded layers), the
   // numerator of the fraction of the CPU's peak that `tha4 bench student` reports.
   int64_t multiply_adds_per_frame() const;
@@ -65,6 +69,8 @@ class FastStudentEngine final : public StudentEngine {
   std::vector<std::vector<float>> features_;   // per level > 0: ω0·W_f·x of the level below, planar
   std::vector<std::vector<Tap>> taps_;         // per level > 0: upsampling taps (rows and columns alike)
 
+  bool pose_caches_ = true;
+  int64_t face_morphs_skipped_ = 0;
   bool has_face_ = false;
   Pose face_pose_{};
   torch::Tensor face_output_;
