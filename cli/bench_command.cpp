@@ -130,13 +130,15 @@ void run_student_bench(const StudentBenchOptions& options) {
   std::printf("bench student: character %s, %d thread(s), %d frame(s) of 512x512 after %d warm-up, device %s\n",
               loaded.model->files.yaml.parent_path().filename().c_str(), threads, options.frames, options.warmup,
               loaded.model->device.str().c_str());
+  auto* fast_engine = dynamic_cast<fast::FastStudentEngine*>(loaded.engine.get());
   if (!on_gpu) {
     std::printf("  cpu       %s, kernels %s (supported: %s)\n", fast::cpu_model_name().c_str(),
-                fast::best_kernels().name, fast::supported_kernel_names().c_str());
+                fast_engine ? fast_engine->kernels().name : "none (reference engine)",
+                fast::supported_kernel_names().c_str());
   }
   const Timing primary = time_engine(*loaded.engine, on_gpu, options.warmup, options.frames);
   print_timing(*loaded.engine, primary);
-  if (auto* fast_engine = dynamic_cast<fast::FastStudentEngine*>(loaded.engine.get())) {
+  if (fast_engine) {
     print_machine_use(*fast_engine, primary);
     if (options.demo_animation) run_demo_animation_bench(*fast_engine);
   }

@@ -7,7 +7,7 @@
 #include "plugin/runtime/cuda_poser.h"
 #endif
 
-#include "inference/fast/cpu_features.h"
+#include "inference/fast/fast_student_engine.h"
 #include "inference/image/display.h"
 #include "inference/image/image_io.h"
 #include "inference/student/character_model.h"
@@ -208,9 +208,10 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   if (engine.device.is_cuda()) {
     description += "CUDA device " + std::to_string(engine.device.index());
   } else {
-    description += std::string(engine.kind == StudentEngineKind::kFast
-                                   ? std::string("CPU fast engine (") + tha4::fast::best_kernels().name + " kernels)"
-                                   : "CPU reference engine") +
+    // The kernel set is the one the engine picked, not a second lookup that could disagree with it.
+    const auto* fast_engine = dynamic_cast<const tha4::fast::FastStudentEngine*>(student.get());
+    description += (fast_engine ? std::string("CPU fast engine (") + fast_engine->kernels().name + " kernels)"
+                                : std::string("CPU reference engine")) +
                    ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
   }
   LoadedPoser loaded;
