@@ -30,20 +30,12 @@ using namespace tha4;
 using namespace tha4::distill;
 using Catch::Matchers::Contains;
 using tha4::test::ScratchDir;
+using tha4::test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
 
 fs::path shared_image(const char* name) { return tha4::test::shared_images_dir() / name; }
-
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 fs::path write_text(const fs::path& file, const std::string& text) {
   std::ofstream(file) << text;

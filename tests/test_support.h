@@ -2,6 +2,7 @@
 // Where the tests find their data: ../shared beside the project (as CI has it), or the environment.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,8 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
+
+// The message of the exception `action` throws, or "(no error)" when it returns.
+std::string error_of(const std::function<void()>& action);
 
 }  // namespace tha4::test

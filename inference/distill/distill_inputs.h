@@ -7,6 +7,7 @@
 //    the face loss (spec §6.5).
 
 #include "inference/image/image_io.h"
+#include "inference/util/output_folder.h"
 
 #include <torch/torch.h>
 
@@ -25,8 +26,7 @@ Rgba8Image read_face_mask(const std::filesystem::path& file);
 // channels: (4, 128, 128) float32.
 torch::Tensor face_mask_tensor(const Rgba8Image& mask);
 
-// Throws Error unless `folder` exists as a folder we can write in, or can be created (its nearest existing
-// parent is writable). Tries by creating and removing an empty folder there: leaves nothing behind.
-void check_output_folder_writable(const std::filesystem::path& folder);
+// The prefix check (util/output_folder.h), under the name the distiller's callers use.
+using tha4::check_output_folder_writable;
 
 }  // namespace tha4::distill

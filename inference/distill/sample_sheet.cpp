@@ -1,36 +1,12 @@
 #include "inference/distill/sample_sheet.h"
 
+#include "inference/image/contact_sheet.h"
 #include "inference/image/display.h"
 #include "inference/util/errors.h"
 
 #include <algorithm>
 
 namespace tha4::distill {
-namespace {
-
-void paste(Rgba8Image& canvas, const Rgba8Image& cell, int left, int top) {
-  for (int y = 0; y < cell.height; ++y) {
-    std::copy_n(cell.at(0, y), static_cast<std::size_t>(cell.width) * 4, canvas.at(left, top + y));
-  }
-}
-
-// Straight-alpha colour over pure green, opaque.
-Rgba8Image over_green_screen(const torch::Tensor& image) {
-  Rgba8Image cell = image_tensor_to_rgba8(image, DisplayPath::kStraightAlpha);
-  static constexpr int kGreen[3] = {0, 255, 0};
-  for (std::size_t i = 0; i < cell.pixels.size(); i += 4) {
-    const int alpha = cell.pixels[i + 3];
-    for (int c = 0; c < 3; ++c) {
-      cell.pixels[i + static_cast<std::size_t>(c)] =
-          static_cast<std::uint8_t>((cell.pixels[i + static_cast<std::size_t>(c)] * alpha + kGreen[c] * (255 - alpha) + 127) / 255);
-    }
-    cell.pixels[i + 3] = 255;
-  }
-  return cell;
-}
-
-}  // namespace
-
 Rgba8Image face_sample_sheet(const torch::Tensor& teacher, const torch::Tensor& student) {
   if (teacher.dim() != 4 || teacher.size(0) != 8 || teacher.sizes() != student.sizes()) {
     throw Error("face sample sheet: expected teacher and student of shape (8, 4, 128, 128), got " +
@@ -41,8 +17,8 @@ Rgba8Image face_sample_sheet(const torch::Tensor& teacher, const torch::Tensor& 
   for (int pose = 0; pose < 8; ++pose) {
     const int row = pose / 2;
     const int column = (pose % 2) * 2;
-    paste(sheet, image_tensor_to_rgba8(teacher[pose], DisplayPath::kReferenceRound), column * cell, row * cell);
-    paste(sheet, image_tensor_to_rgba8(student[pose], DisplayPath::kReferenceRound), (column + 1) * cell, row * cell);
+    paste_cell(sheet, image_tensor_to_rgba8(teacher[pose], DisplayPath::kReferenceRound), column * cell, row * cell);
+    paste_cell(sheet, image_tensor_to_rgba8(student[pose], DisplayPath::kReferenceRound), (column + 1) * cell, row * cell);
   }
   return sheet;
 }
@@ -63,7 +39,7 @@ Rgba8Image body_sample_sheet(const std::vector<BodySampleRow>& rows) {
         output_tensor_to_rgba8(row.teacher_grid_change, DisplayPath::kStraightAlpha),
         output_tensor_to_rgba8(row.student_grid_change, DisplayPath::kStraightAlpha),
     };
-    for (int c = 0; c < 7; ++c) paste(sheet, cells[c], c * cell, top);
+    for (int c = 0; c < 7; ++c) paste_cell(sheet, cells[c], c * cell, top);
   }
   return sheet;
 }
