@@ -75,13 +75,6 @@ torch::Tensor crop(const torch::Tensor& image, int64_t top, int64_t left, int64_
   return image.slice(2, top, top + size).slice(3, left, left + size);
 }
 
-torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t size) {
-  return F::interpolate(x, F::InterpolateFuncOptions()
-                               .size(std::vector<int64_t>{size, size})
-                               .mode(torch::kBilinear)
-                               .align_corners(false));
-}
-
 // Times consecutive steps; on a GPU it waits for the device so each step gets its own work.
 class StepClock {
  public:
@@ -296,6 +289,13 @@ std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const 
     t.other += clock.lap();  // the casts back are part of a reduced-precision frame's cost
   }
   return outputs;
+}
+
+torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t size) {
+  return F::interpolate(x, F::InterpolateFuncOptions()
+                               .size(std::vector<int64_t>{size, size})
+                               .mode(torch::kBilinear)
+                               .align_corners(false));
 }
 
 }  // namespace tha4

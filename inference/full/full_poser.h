@@ -51,6 +51,10 @@ struct FullSystemNetworks {
   void to(const torch::Device& device);
 };
 
+// mode_07's resampling of images and grid changes (spec §4.5 steps 5 and 7): bilinear, align_corners false,
+// no antialias, to size × size.
+torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t size);
+
 // The five official weight file names, e.g. "eyebrow_decomposer.pt".
 const std::array<std::string_view, 5>& full_system_weight_files();
 

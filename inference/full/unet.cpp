@@ -14,7 +14,8 @@ nn::Conv2d conv3(int64_t in_channels, int64_t out_channels) {
 
 UnetResBlock res_block(const UnetConfig& config, int64_t in_channels, int64_t out_channels,
                        Resampling resampling = Resampling::kNone) {
-  return UnetResBlock(in_channels, out_channels, config.cond_internal_channels, resampling, config.condition_bias);
+  return UnetResBlock(in_channels, out_channels, config.cond_internal_channels, resampling, config.condition_bias,
+                      config.dropout_prob);
 }
 
 bool uses_attention(const UnetConfig& config, int64_t level) {

@@ -43,7 +43,7 @@ torch::Tensor apply_scale_shift(const torch::Tensor& h, const torch::Tensor& sca
 }
 
 UnetResBlockImpl::UnetResBlockImpl(int64_t in_channels, int64_t out_channels, int64_t cond_channels,
-                                   Resampling resampling, double condition_bias)
+                                   Resampling resampling, double condition_bias, double dropout_prob)
     : norm0(register_module("norm0", group_norm32(in_channels))),
       conv0(register_module("conv0", conv3(in_channels, out_channels))),
       cond0_layers(register_module("cond0_layers", conditioning(cond_channels, out_channels))),
@@ -52,7 +52,8 @@ UnetResBlockImpl::UnetResBlockImpl(int64_t in_channels, int64_t out_channels, in
       // The reference declares this one with cond0's width too; both are cond_internal_channels.
       cond1_layers(register_module("cond1_layers", conditioning(cond_channels, out_channels))),
       resampling_(resampling),
-      condition_bias_(condition_bias) {
+      condition_bias_(condition_bias),
+      dropout_prob_(dropout_prob) {
   if (in_channels != out_channels) {
     skip = register_module("skip", nn::Conv2d(nn::Conv2dOptions(in_channels, out_channels, 1).bias(true)));
   }
@@ -64,7 +65,7 @@ torch::Tensor UnetResBlockImpl::forward(const torch::Tensor& x, const torch::Ten
   h = norm1->forward(h);
   h = apply_scale_shift(h, cond0_layers->forward(time_embedding), condition_bias_);  // time first,
   h = apply_scale_shift(h, cond1_layers->forward(pose_embedding), condition_bias_);  // then the pose
-  h = conv1->forward(torch::silu(h));  // dropout is the identity in eval mode
+  h = conv1->forward(torch::dropout(torch::silu(h), dropout_prob_, is_training()));  // the identity in eval mode
   const torch::Tensor shortcut = resample(x, resampling_);
   return (skip ? skip->forward(shortcut) : shortcut) + h;
 }

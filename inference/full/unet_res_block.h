@@ -1,6 +1,7 @@
 #pragma once
 // The U-Net's ResBlock (spec §4.4.2): GroupNorm(32) → SiLU → [resample] → conv0 → GroupNorm(32) → time
-// scale-shift → pose scale-shift → SiLU → conv1, plus the (resampled, 1×1-projected if needed) input.
+// scale-shift → pose scale-shift → SiLU → dropout (training only) → conv1, plus the (resampled, 1×1-projected
+// if needed) input.
 // Keys `norm0`, `conv0`, `cond0_layers.1`, `norm1`, `conv1`, `cond1_layers.1`, and `skip` when in ≠ out.
 
 #include "inference/full/precision.h"
@@ -24,7 +25,7 @@ torch::Tensor apply_scale_shift(const torch::Tensor& h, const torch::Tensor& sca
 class UnetResBlockImpl : public torch::nn::Module {
  public:
   UnetResBlockImpl(int64_t in_channels, int64_t out_channels, int64_t cond_channels, Resampling resampling,
-                   double condition_bias);
+                   double condition_bias, double dropout_prob = 0);
   // time_embedding and pose_embedding: (N, cond_channels), the Unet's two conditioning vectors.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& time_embedding,
                         const torch::Tensor& pose_embedding);
@@ -40,6 +41,7 @@ class UnetResBlockImpl : public torch::nn::Module {
  private:
   Resampling resampling_;
   double condition_bias_;
+  double dropout_prob_;  // before conv1, in training mode only (the reference's nn.Dropout)
 };
 TORCH_MODULE(UnetResBlock);
 
