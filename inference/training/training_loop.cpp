@@ -174,7 +174,7 @@ class Trainer {
       // Checkpoint 0000, the initial state, as the reference writes it (no snapshot: it would be the same).
       save(checkpoint_folder(run_, 0));
       if (rank_ == 0 && options_.schedule.sample_output_interval) {
-        task_.write_sample_output(sample_output_file(run_, 0));
+        write_sample_output(0);
       }
     }
 
@@ -218,7 +218,7 @@ class Trainer {
     // Sample sheets at every interval, and of the final student.
     if (rank_ == 0 && schedule.sample_output_interval &&
         (finished || crossed(before, examples_seen_, *schedule.sample_output_interval))) {
-      task_.write_sample_output(sample_output_file(run_, examples_seen_));
+      write_sample_output(examples_seen_);
     }
     const bool checkpoint = crossed(before, examples_seen_, schedule.checkpoint_interval);
     if (checkpoint) save(checkpoint_folder(run_, examples_seen_ / schedule.checkpoint_interval));
@@ -241,6 +241,15 @@ class Trainer {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - log_started_).count();
     log_->append(examples_seen_, lr, terms, total, elapsed);
     if (progress_) progress_->update(examples_seen_, labelled, lr);
+  }
+
+  // Rank 0's sample sheet, in the run's sample folder (created here: the loop owns the run's layout).
+  void write_sample_output(int64_t examples) {
+    const fs::path png = sample_output_file(run_, examples);
+    std::error_code ec;
+    fs::create_directories(png.parent_path(), ec);
+    if (ec) throw Error("cannot create " + png.parent_path().string() + ": " + ec.message());
+    task_.write_sample_output(png);
   }
 
   // Collective: every process hands its RNG state to rank 0, which writes the folder.
