@@ -173,6 +173,7 @@ void add_bench_command(CLI::App& app) {
   add_tracking_bench_command(*bench);
   add_full_bench_command(*bench);
   add_distill_bench_command(*bench);
+  add_train_bench_command(*bench);
 }
 
 }  // namespace tha4::cli

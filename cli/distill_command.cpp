@@ -3,13 +3,13 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/process_launcher.h"
+#include "cli/training_process.h"
 #include "inference/distill/body_distillation.h"
 #include "inference/distill/distill_inputs.h"
 #include "inference/distill/distill_layout.h"
 #include "inference/distill/distiller.h"
 #include "inference/distill/face_distillation.h"
 #include "inference/full/full_poser.h"
-#include "inference/training/distributed_env.h"
 #include "inference/training/loss_plot.h"
 #include "inference/training/state_layout.h"
 #include "inference/util/atomic_file.h"
@@ -19,7 +19,6 @@
 
 #include <cstdlib>
 #include <iostream>
-#include <thread>
 
 namespace tha4::cli {
 namespace {
@@ -76,11 +75,8 @@ struct RunOptions {
   int64_t face_examples = distill::kFaceDefaultExamples;
   int64_t body_examples = distill::kBodyDefaultExamples;
   int64_t checkpoint_every = 0, snapshot_every = 0, sample_every = 0;  // 0: the scaled defaults
-  std::string device = "cpu";
   std::string precision = "fp32";
-  int gpus = 0;  // 0: the config's num_gpus
-  std::string backend;  // empty: gloo on the CPU, nccl on CUDA where built
-  int threads = 0;
+  TrainingProcessOptions process;  // --gpus 0: the config's num_gpus
 };
 
 std::optional<int64_t> positive(int64_t value) { return value > 0 ? std::optional<int64_t>(value) : std::nullopt; }
@@ -105,23 +101,9 @@ void check_inputs(const RunOptions& options) {
 
 void run_worker(const RunOptions& options) {
   keep_freed_memory_for_reuse();
-  const std::optional<training::DistributedEnv> env = training::distributed_env_from_environment();
-  const int local_rank = env ? env->local_rank : 0;
-  const int rank = env ? env->rank : 0;
-
-  torch::Device device = parse_device(options.device);
-  if (device.is_cuda() && env) device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank));
-  // CPU threads: the machine's shared by the local processes, unless given.
-  const int local_world = env ? env->local_world_size : 1;
-  apply_thread_count(options.threads > 0
-                         ? options.threads
-                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local_world));
-
-  std::unique_ptr<training::Communicator> communicator;
-  if (env && env->distributed()) {
-    const std::string backend = !options.backend.empty() ? options.backend : (device.is_cuda() ? "nccl" : "gloo");
-    communicator = training::connect_process_group(*env, training::parse_communicator_backend(backend));
-  }
+  const TrainingProcess process = join_training_processes(options.process);
+  const torch::Device device = process.device;
+  const int rank = process.rank;
 
   distill::DistillRunOptions run;
   run.config_file = options.config;
@@ -138,7 +120,7 @@ void run_worker(const RunOptions& options) {
   run.device = device;
   run.teacher_precision = parse_full_precision(options.precision);
   require_precision_supported(run.teacher_precision, device);
-  run.communicator = communicator.get();
+  run.communicator = process.communicator.get();
   if (rank == 0) {
     run.progress = &std::cerr;
     run.interactive_progress = ::isatty(STDERR_FILENO) != 0;
@@ -152,12 +134,12 @@ void run_distill(const RunOptions& options) {
     run_worker(options);
     return;
   }
-  const int processes = options.gpus > 0
-                            ? options.gpus
+  const int processes = options.process.gpus > 0
+                            ? options.process.gpus
                             : static_cast<int>(distill::read_distiller_config(options.config).num_gpus);
   // The config's num_gpus means GPUs; on the CPU, more processes only split the same cores.
-  const bool cpu = parse_device(options.device).is_cpu();
-  const int count = cpu && options.gpus == 0 ? 1 : processes;
+  const bool cpu = parse_device(options.process.device).is_cpu();
+  const int count = cpu && options.process.gpus == 0 ? 1 : processes;
   if (count <= 1) {
     run_worker(options);
     return;
@@ -243,18 +225,10 @@ void add_distill_command(CLI::App& app) {
   run_command->add_option("--sample-every", run->sample_every,
                           "Examples between sample sheets (default: the config's, scaled to the run's length)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  run_command->add_option("--device", run->device, "cpu (default) or cuda; with several processes, rank r uses cuda:r");
+  run->process.add_to(*run_command, "the config's num_gpus on CUDA, 1 on the CPU");
   run_command->add_option("--precision", run->precision,
                           "The teacher's arithmetic: fp32 (default), fp16 (CUDA only) or bf16")
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
-  run_command->add_option("--gpus", run->gpus,
-                          "Processes on this machine (default: the config's num_gpus on CUDA, 1 on the CPU); across "
-                          "machines set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT instead")
-      ->check(CLI::Range(1, 1024));
-  run_command->add_option("--backend", run->backend, "Process group: gloo (CPU default) or nccl (CUDA default)")
-      ->check(CLI::IsMember({"gloo", "nccl"}));
-  run_command->add_option("--threads", run->threads, "CPU threads per process (0: the cores shared by the processes)")
-      ->check(CLI::Range(0, 1024));
   run_command->callback([run] { run_distill(*run); });
 
   auto plot_input = std::make_shared<std::string>();

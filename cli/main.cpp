@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   tha4::cli::add_demo_command(app);
   tha4::cli::add_puppet_command(app);
   tha4::cli::add_distill_command(app);
+  tha4::cli::add_train_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
