@@ -14,6 +14,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -273,4 +276,14 @@ TEST_CASE("training: the loss log keeps the rows a resumed run will not compute 
   const Rgba8Image plot = plot_loss_curves({{"toy", table}});
   CHECK(plot.width == 1280);
   CHECK(plot.height == 440);
+
+  // Terms a phase does not compute are logged as nan: the plot draws the rows that have them, and a term
+  // no row computed yet only appears in the legend.
+  LossTable phased = table;
+  for (auto& row : phased.rows) row[3] = std::nan("");
+  phased.rows[0][2] = phased.rows[1][2] = std::nan("");
+  const Rgba8Image phased_plot = plot_loss_curves({{"phased", phased}});
+  CHECK(phased_plot.width == 1280);
+  const auto differing = std::mismatch(plot.pixels.begin(), plot.pixels.end(), phased_plot.pixels.begin());
+  CHECK(differing.first != plot.pixels.end());
 }

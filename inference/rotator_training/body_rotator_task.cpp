@@ -174,7 +174,7 @@ void BodyRotatorTask::write_sample_output(const std::filesystem::path& png) {
   // A few examples spread over the dataset, one row each: rest, target, blended, warped, direct, alpha, grid change.
   std::vector<int64_t> examples;
   const int64_t rows = std::min<int64_t>(kSampleRows, dataset_->size());
-  for (int64_t r = 0; r < rows; ++r) examples.push_back(r * dataset_->size() / rows);
+  for (int64_t r = 0; r < rows; ++r) examples.push_back(rows == 1 ? 0 : r * (dataset_->size() - 1) / (rows - 1));
   const RotatorBatch batch = dataset_->batch(examples, settings_.device);
   torch::nn::Module& network = module();
   const bool was_training = network.is_training();

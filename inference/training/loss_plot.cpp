@@ -41,7 +41,7 @@ void draw_panel(cv::Mat& canvas, const cv::Rect& area, const LossCurves& run) {
   for (std::size_t c = 0; c < table.columns.size(); ++c) {
     if (is_term(table.columns[c])) terms.push_back(c);
   }
-  const cv::Rect plot(area.x + 80, area.y + 36, area.width - 250, area.height - 80);
+  const cv::Rect plot(area.x + 80, area.y + 36, area.width - 300, area.height - 80);  // room for the legend
   cv::rectangle(canvas, plot, cv::Scalar(200, 200, 200));
   cv::putText(canvas, run.title, {area.x + 80, area.y + 24}, cv::FONT_HERSHEY_SIMPLEX, 0.7, {0, 0, 0}, 2, cv::LINE_AA);
 
@@ -87,19 +87,25 @@ void draw_panel(cv::Mat& canvas, const cv::Rect& area, const LossCurves& run) {
   for (std::size_t k = 0; k < terms.size(); ++k) {
     const cv::Scalar colour = kPalette[k % (sizeof kPalette / sizeof kPalette[0])];
     const cv::Scalar faint = colour * 0.25 + cv::Scalar(255, 255, 255) * 0.75;
-    std::vector<double> values;
-    for (const auto& row : table.rows) values.push_back(row[terms[k]]);
+    // Only the rows that computed the term: a phase that leaves a term out logs nan for it.
+    std::vector<double> values, xs;
+    for (const auto& row : table.rows) {
+      if (!std::isfinite(row[terms[k]])) continue;
+      values.push_back(row[terms[k]]);
+      xs.push_back(row[x_column]);
+    }
     const std::vector<double> smooth = moving_average(values, window);
     std::vector<cv::Point> raw_points, smooth_points;
-    for (std::size_t i = 0; i < table.rows.size(); ++i) {
-      raw_points.push_back(to_point(table.rows[i][x_column], values[i]));
-      smooth_points.push_back(to_point(table.rows[i][x_column], smooth[i]));
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      raw_points.push_back(to_point(xs[i], values[i]));
+      smooth_points.push_back(to_point(xs[i], smooth[i]));
     }
-    if (window > 1) cv::polylines(canvas, raw_points, false, faint, 1, cv::LINE_AA);
-    cv::polylines(canvas, smooth_points, false, colour, 2, cv::LINE_AA);
+    if (window > 1 && !raw_points.empty()) cv::polylines(canvas, raw_points, false, faint, 1, cv::LINE_AA);
+    if (!smooth_points.empty()) cv::polylines(canvas, smooth_points, false, colour, 2, cv::LINE_AA);
     const int legend_y = plot.y + 16 + 22 * static_cast<int>(k);
     cv::line(canvas, {plot.x + plot.width + 16, legend_y - 4}, {plot.x + plot.width + 40, legend_y - 4}, colour, 2);
-    cv::putText(canvas, table.columns[terms[k]] + "  " + label(smooth.back()), {plot.x + plot.width + 46, legend_y},
+    const std::string last = smooth.empty() ? "not computed" : label(smooth.back());
+    cv::putText(canvas, table.columns[terms[k]] + "  " + last, {plot.x + plot.width + 46, legend_y},
                 cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0}, 1, cv::LINE_AA);
   }
 }

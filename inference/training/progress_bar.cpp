@@ -52,6 +52,7 @@ std::string ProgressBar::line() const {
                 format_duration(elapsed).c_str(), examples_seen_ >= total_ ? "0s" : format_duration(left).c_str());
   std::string text = label_ + " " + bar + head;
   for (const auto& [name, value] : terms_) {
+    if (std::isnan(value)) continue;  // a term this phase does not compute (its CSV column reads nan)
     char term[64];
     std::snprintf(term, sizeof term, "  %s %.4g", name.c_str(), value);
     text += term;
