@@ -333,6 +333,7 @@ TEST_CASE("rotator training: a tiny rotator run lowers every loss term and switc
 
   const tha4::training::TrainingOptions options = tiny_run(dir.path() / "run", task.phases().total_examples(), 160, 80, 160);
   tha4::training::train(task, options);
+  CHECK(task.prefetch_hits() == 79);  // every step of the 80 but the first was read ahead
   const std::vector<double> after = exact_terms(task, *dataset, phase2);
   const std::vector<std::string> names = task.loss_names();
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -499,4 +500,33 @@ TEST_CASE("rotator training: two processes over Gloo train as one process with t
   }
   // The steps did change the loss.
   CHECK(one.rows[1][one.column("l1_blended")] < one.rows[0][one.column("l1_blended")]);
+}
+
+TEST_CASE("rotator training: a prefetched batch is the batch read directly, and a wrong guess is read again",
+          "[rotator-training]") {
+  ScratchDir dir("rotator-prefetch");
+  rt::write_synthetic_dataset(dir.path() / "data", 64, 6, 2, 0);
+  auto dataset = std::make_shared<const rt::RotatorDataset>(dir.path() / "data", 64, false);
+  auto phi = std::make_shared<rt::PerceptualLoss>(rt::load_vgg16_features(write_random_vgg16(dir.path())));
+  rt::BodyRotatorTask task(dataset, phi, tiny_task_settings(rt::RotatorNetwork::kHalfResRotator, {8, 8}));
+  torch::manual_seed(0);
+  task.initialize_module();
+  task.module().eval();  // no dropout: the same examples give the same loss
+  torch::NoGradGuard no_grad;
+  const double direct = task.loss({1, 4}, 0).total.item<double>();
+  const double other = task.loss({5, 3}, 0).total.item<double>();
+  CHECK(task.prefetch_hits() == 0);
+  // The loop's order: the next step is named before this step's loss(), so two reads can be pending.
+  task.prefetch({1, 4});
+  task.prefetch({5, 3});
+  CHECK(task.loss({1, 4}, 0).total.item<double>() == direct);
+  CHECK(task.prefetch_hits() == 1);
+  CHECK(task.loss({5, 3}, 0).total.item<double>() == other);
+  CHECK(task.prefetch_hits() == 2);
+  task.prefetch({0, 2});  // the next step asks for other examples: they are read then
+  CHECK(task.loss({1, 4}, 0).total.item<double>() == direct);
+  CHECK(task.prefetch_hits() == 2);
+  const rt::DecodedExamples read = dataset->read({5, 3});
+  const rt::RotatorBatch batch = dataset->batch({5, 3}, torch::kCPU);
+  CHECK(torch::equal(dataset->to_batch(read, torch::kCPU).posed_half, batch.posed_half));
 }

@@ -47,8 +47,10 @@ class ToyTask final : public TrainingTask {
     const torch::Tensor error = module_->forward(inputs_.index_select(0, index)) - targets_.index_select(0, index);
     const torch::Tensor mse = error.pow(2).mean();
     const torch::Tensor noise = 1e-3 * torch::randn({}) * mse;
+    losses.push_back(examples);
     return {{mse, noise}, mse + noise};
   }
+  void prefetch(const std::vector<int64_t>& next_examples) override { prefetched.push_back(next_examples); }
   void write_sample_output(const fs::path& png) override {
     fs::create_directories(png.parent_path());
     write_png(Rgba8Image(4, 4), png);
@@ -57,6 +59,7 @@ class ToyTask final : public TrainingTask {
   torch::nn::Linear module_;
   torch::Tensor inputs_, targets_;
   int samples_written = 0;
+  std::vector<std::vector<int64_t>> losses, prefetched;  // the examples of each loss() and prefetch() call
 };
 
 TrainingOptions toy_options(const fs::path& run, int64_t total) {
@@ -286,4 +289,14 @@ TEST_CASE("training: the loss log keeps the rows a resumed run will not compute 
   CHECK(phased_plot.width == 1280);
   const auto differing = std::mismatch(plot.pixels.begin(), plot.pixels.end(), phased_plot.pixels.begin());
   CHECK(differing.first != plot.pixels.end());
+}
+
+TEST_CASE("training: before each step the loop names the next step's examples to the task", "[training]") {
+  ScratchDir dir("training-prefetch");
+  ToyTask task;
+  train(task, toy_options(dir.path(), 40));
+  REQUIRE(task.losses.size() == 10);
+  // Every step but the last announces the next one, and the announcement is what the next step trains on.
+  REQUIRE(task.prefetched.size() == 9);
+  for (std::size_t step = 0; step + 1 < task.losses.size(); ++step) CHECK(task.prefetched[step] == task.losses[step + 1]);
 }

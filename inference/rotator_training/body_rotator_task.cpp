@@ -8,6 +8,7 @@
 #include "inference/util/errors.h"
 #include "inference/weights/state_dict.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -165,9 +166,35 @@ training::StepLoss BodyRotatorTask::loss_of(const RotatorBatch& batch, const Tra
   return loss;
 }
 
+void BodyRotatorTask::prefetch(const std::vector<int64_t>& next_examples) {
+  constexpr std::size_t kMostPending = 2;  // this step's and the next one's
+  while (pending_reads_.size() >= kMostPending) {
+    pending_reads_.front().result.wait();
+    pending_reads_.pop_front();
+  }
+  pending_reads_.push_back(
+      {next_examples, std::async(std::launch::async, [dataset = dataset_, next_examples] { return dataset->read(next_examples); })});
+}
+
+DecodedExamples BodyRotatorTask::take_examples(const std::vector<int64_t>& examples) {
+  const auto match = std::find_if(pending_reads_.begin(), pending_reads_.end(),
+                                  [&](const PendingRead& read) { return read.examples == examples; });
+  if (match == pending_reads_.end()) return dataset_->read(examples);  // the later reads may still be used
+  // Reads named before this one were for steps that did not come: drop them.
+  while (pending_reads_.front().examples != examples) {
+    pending_reads_.front().result.wait();
+    pending_reads_.pop_front();
+  }
+  std::future<DecodedExamples> result = std::move(pending_reads_.front().result);
+  pending_reads_.pop_front();
+  ++prefetch_hits_;
+  return result.get();  // a read error surfaces here, as it would have in read()
+}
+
 training::StepLoss BodyRotatorTask::loss(const std::vector<int64_t>& examples, int64_t examples_seen) {
   last_phase_ = phases_.at(examples_seen);
-  return loss_of(dataset_->batch(examples, settings_.device), last_phase_, settings_.estimate);
+  const RotatorBatch batch = dataset_->to_batch(take_examples(examples), settings_.device);
+  return loss_of(batch, last_phase_, settings_.estimate);
 }
 
 void BodyRotatorTask::write_sample_output(const std::filesystem::path& png) {

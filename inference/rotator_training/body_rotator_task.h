@@ -20,7 +20,9 @@
 
 #include <torch/torch.h>
 
+#include <deque>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <optional>
 
@@ -61,9 +63,13 @@ class BodyRotatorTask final : public training::TrainingTask {
   std::vector<std::string> loss_names() const override;
   int64_t dataset_size() const override { return dataset_->size(); }
   training::StepLoss loss(const std::vector<int64_t>& examples, int64_t examples_seen) override;
+  // Decodes the next step's pictures on a reader thread while this step computes.
+  void prefetch(const std::vector<int64_t>& next_examples) override;
   void write_sample_output(const std::filesystem::path& png) override;
 
   const PhasePlan& phases() const { return phases_; }
+  // How many loss() calls found their examples already read by prefetch().
+  int64_t prefetch_hits() const { return prefetch_hits_; }
   // The pieces loss() is made of, for tests and benchmarks.
   RotatorOutputs forward(const RotatorBatch& batch, const TrainingPhase& phase);
   training::StepLoss loss_of(const RotatorBatch& batch, const TrainingPhase& phase, PerceptualEstimate estimate);
@@ -78,6 +84,8 @@ class BodyRotatorTask final : public training::TrainingTask {
  private:
   // mode_07 steps 6–7 with the frozen rotator: (coarse posed image, coarse grid change) at full size.
   std::pair<torch::Tensor, torch::Tensor> coarse_inputs(const RotatorBatch& batch);
+  // The prefetched examples when they are `examples`, else read now.
+  DecodedExamples take_examples(const std::vector<int64_t>& examples);
 
   std::shared_ptr<const RotatorDataset> dataset_;
   std::shared_ptr<PerceptualLoss> phi_;
@@ -87,6 +95,14 @@ class BodyRotatorTask final : public training::TrainingTask {
   Editor editor_{nullptr};                  // being trained (network kEditor)
   HalfResRotator coarse_rotator_{nullptr};  // frozen, editor phase 3 only
   TrainingPhase last_phase_;                // of the last loss() (sample sheets show that phase's network)
+  // Reads in flight, oldest first: the loop names step n+1's examples before step n's loss(), so the read of
+  // step n (named a step earlier) and that of step n+1 can both be pending.
+  struct PendingRead {
+    std::vector<int64_t> examples;
+    std::future<DecodedExamples> result;
+  };
+  std::deque<PendingRead> pending_reads_;
+  int64_t prefetch_hits_ = 0;
 };
 
 // Fresh weights as the reference's constructors make them: PyTorch's default initialisation of every

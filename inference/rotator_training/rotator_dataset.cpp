@@ -137,6 +137,10 @@ torch::Tensor RotatorDataset::picture(std::size_t index) const {
 }
 
 RotatorBatch RotatorDataset::batch(const std::vector<int64_t>& indices, const torch::Device& device) const {
+  return to_batch(read(indices), device);
+}
+
+DecodedExamples RotatorDataset::read(const std::vector<int64_t>& indices) const {
   std::vector<torch::Tensor> rest, posed, pose;
   for (const int64_t index : indices) {
     if (index < 0 || index >= size()) throw Error("rotator dataset: example " + std::to_string(index) + " out of range");
@@ -145,10 +149,14 @@ RotatorBatch RotatorDataset::batch(const std::vector<int64_t>& indices, const to
     posed.push_back(picture(example.posed));
     pose.push_back(torch::tensor(std::vector<float>(example.pose.begin(), example.pose.end())));
   }
+  return {torch::stack(rest), torch::stack(posed), torch::stack(pose)};
+}
+
+RotatorBatch RotatorDataset::to_batch(const DecodedExamples& examples, const torch::Device& device) const {
   RotatorBatch batch;
-  batch.rest = torch::stack(rest).to(device);
-  batch.posed = torch::stack(posed).to(device);
-  batch.pose = torch::stack(pose).to(device);
+  batch.rest = examples.rest.to(device);
+  batch.posed = examples.posed.to(device);
+  batch.pose = examples.pose.to(device);
   batch.rest_half = resize_bilinear(batch.rest, image_size_ / 2);
   batch.posed_half = resize_bilinear(batch.posed, image_size_ / 2);
   return batch;

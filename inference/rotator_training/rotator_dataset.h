@@ -36,6 +36,12 @@ struct RotatorBatch {
   torch::Tensor pose;                   // (N, 6)
 };
 
+// The examples of a batch as read from disk: full-size CPU tensors (what a reader thread prepares).
+struct DecodedExamples {
+  torch::Tensor rest, posed;  // (N, 4, S, S)
+  torch::Tensor pose;         // (N, 6)
+};
+
 struct DatasetIssue {
   int64_t line;          // in examples.csv
   std::string message;   // names the file and what is wrong
@@ -52,8 +58,12 @@ class RotatorDataset {
   int64_t image_size() const { return image_size_; }
   const std::vector<DatasetIssue>& skipped() const { return skipped_; }
 
-  // The examples at `indices` (each below size()) as one batch on `device`.
+  // The examples at `indices` (each below size()) as one batch on `device`: to_batch(read(indices)).
   RotatorBatch batch(const std::vector<int64_t>& indices, const torch::Device& device) const;
+  // The two halves of batch(): decoding (safe to run on another thread, concurrently with anything but
+  // destruction), then the move to the device and the half-size copies.
+  DecodedExamples read(const std::vector<int64_t>& indices) const;
+  RotatorBatch to_batch(const DecodedExamples& examples, const torch::Device& device) const;
 
  private:
   struct Example {

@@ -194,6 +194,9 @@ class Trainer {
     const double lr = task_.learning_rate(before);
     set_learning_rate(*optimizer_, lr);
     const std::vector<int64_t> examples = sampler.batch(before);
+    if (before + sampler.examples_per_step() < options_.schedule.total_examples) {
+      task_.prefetch(sampler.batch(before + sampler.examples_per_step()));
+    }
 
     task_.module().train();
     for (auto& parameter : parameters_) parameter.mutable_grad().reset();  // zero_grad(set_to_none=True)

@@ -40,6 +40,10 @@ class TrainingTask {
   // The loss on the dataset examples `examples` (this process's share of the step that starts after
   // `examples_seen` examples), with the graph for backward().
   virtual StepLoss loss(const std::vector<int64_t>& examples, int64_t examples_seen) = 0;
+  // A hint, given before each step's loss(): the examples of the step after it (none after the last), so a
+  // task that reads its examples from disk can start reading them while this step computes. It must not
+  // change any result: loss() gives the same with or without it.
+  virtual void prefetch(const std::vector<int64_t>& next_examples) { (void)next_examples; }
   // Writes a picture of the module's current outputs next to the teacher's to `png` (rank 0 only).
   virtual void write_sample_output(const std::filesystem::path& png) = 0;
 };
