@@ -6,6 +6,7 @@
 
 #include <caffe2/serialize/inline_container.h>
 #include <caffe2/serialize/read_adapter_interface.h>
+#include <caffe2/serialize/versions.h>
 
 #include <algorithm>
 #include <array>
@@ -110,11 +111,11 @@ struct ArchiveContents {
   std::vector<NamedTensor> tensors;
 };
 
-// Every tensor of the archive, contiguous, on the CPU.
-ArchiveContents read_archive(const fs::path& file) {
-  const Bytes bytes = read_file(file);
+// Every tensor of the archive held in `bytes`, contiguous, on the CPU.
+ArchiveContents read_archive(const Bytes& bytes) {
   try {
-    check_torch_zip(bytes);
+    check_torch_zip(bytes, {caffe2::serialize::kMinSupportedFileFormatVersion,
+                            caffe2::serialize::kMaxSupportedFileFormatVersion});
   } catch (const ZipCheckError& error) {
     throw ArchiveError(error.what());
   }
@@ -153,11 +154,12 @@ std::string printable(std::string text) {
 
 namespace {
 
-// read_archive with every failure reported as a WeightFileError that names the file.
-ArchiveContents read_archive_or_throw(const fs::path& file) {
-  const std::string prefix = file.string() + ": ";
+// `read()` (which reads the archive) with every failure reported as a WeightFileError that names `source`.
+template <typename ReadArchive>
+ArchiveContents read_archive_or_throw(const std::string& source, ReadArchive read) {
+  const std::string prefix = source + ": ";
   try {
-    return read_archive(file);
+    return read();
   } catch (const ArchiveError& error) {
     throw WeightFileError(prefix + printable(error.what()));
   } catch (const c10::Error& error) {
@@ -170,22 +172,34 @@ ArchiveContents read_archive_or_throw(const fs::path& file) {
   }
 }
 
-}  // namespace
+ArchiveContents read_file_archive_or_throw(const fs::path& file) {
+  return read_archive_or_throw(file.string(), [&] { return read_archive(read_file(file)); });
+}
 
-std::vector<NamedTensor> read_tensor_archive(const std::filesystem::path& file, const torch::Device& device) {
-  ArchiveContents contents = read_archive_or_throw(file);
+std::vector<NamedTensor> named_tensors_of_dict(ArchiveContents contents, const std::string& source) {
   if (contents.top_level != PickleTopLevel::kDict) {
-    throw WeightFileError(file.string() + ": holds " +
+    throw WeightFileError(source + ": holds " +
                           (contents.top_level == PickleTopLevel::kTensor ? "a single tensor" : "a sequence of tensors") +
                           ", not a dict of named tensors (a state dict)");
   }
-  // Outside the try: a device that cannot be used is not a problem of the file.
-  for (auto& entry : contents.tensors) entry.tensor = entry.tensor.to(device);
   return std::move(contents.tensors);
 }
 
+}  // namespace
+
+std::vector<NamedTensor> read_tensor_archive_bytes(const std::vector<char>& bytes, const std::string& source) {
+  return named_tensors_of_dict(read_archive_or_throw(source, [&] { return read_archive(bytes); }), source);
+}
+
+std::vector<NamedTensor> read_tensor_archive(const std::filesystem::path& file, const torch::Device& device) {
+  std::vector<NamedTensor> tensors = named_tensors_of_dict(read_file_archive_or_throw(file), file.string());
+  // Outside the try: a device that cannot be used is not a problem of the file.
+  for (auto& entry : tensors) entry.tensor = entry.tensor.to(device);
+  return tensors;
+}
+
 std::vector<torch::Tensor> read_tensor_sequence_archive(const std::filesystem::path& file) {
-  ArchiveContents contents = read_archive_or_throw(file);
+  ArchiveContents contents = read_file_archive_or_throw(file);
   if (contents.top_level == PickleTopLevel::kDict) {
     throw WeightFileError(file.string() + ": holds a dict, not a tensor or a tuple or list of tensors");
   }

@@ -25,6 +25,9 @@ struct NamedTensor {
 std::vector<NamedTensor> read_tensor_archive(const std::filesystem::path& file,
                                              const torch::Device& device = torch::kCPU);
 
+// The same from a whole file held in memory (the libFuzzer target's entry, fuzz/); `source` names it in messages.
+std::vector<NamedTensor> read_tensor_archive_bytes(const std::vector<char>& bytes, const std::string& source);
+
 // Reads a file that `torch.save` wrote from one tensor or from a tuple or list of tensors (the distiller's
 // pose dataset, spec §6.3): the tensors in order, contiguous, on the CPU. Throws WeightFileError as above,
 // also for a dict.

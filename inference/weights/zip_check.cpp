@@ -1,6 +1,8 @@
 #include "inference/weights/zip_check.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <string>
 
@@ -25,6 +27,8 @@ constexpr std::size_t kLocalHeaderSize = 30;
 constexpr std::size_t kMaxZipCommentBytes = 0xffff;
 constexpr std::uint64_t kZip64Marker16 = 0xffff;
 constexpr std::uint64_t kZip64Marker32 = 0xffffffff;
+constexpr std::uint64_t kDosDirectoryAttribute = 0x10;
+constexpr std::uint64_t kTorchSaveFlags = 0x0808;
 
 // Little-endian unsigned integer of `count` (at most 8) bytes; the caller has checked the bounds.
 std::uint64_t read_le(const Bytes& bytes, std::uint64_t offset, std::size_t count) {
@@ -95,9 +99,20 @@ Directory read_directory_location(const Bytes& bytes, std::size_t end) {
   return zip64;
 }
 
-void check_entry(const Bytes& bytes, std::uint64_t offset) {
-  const std::string name =
-      "zip record '" + std::string(bytes.data() + offset + kEntrySize, read_le(bytes, offset + 28, 2)) + "'";
+struct Record {
+  std::string name;
+  std::uint64_t data = 0;  // offset of the record's bytes
+  std::uint64_t size = 0;
+};
+
+// Checks one directory entry and its record; returns where the record's bytes are.
+Record check_entry(const Bytes& bytes, std::uint64_t offset) {
+  const std::string file_name(bytes.data() + offset + kEntrySize, read_le(bytes, offset + 28, 2));
+  // torch.save names records in printable ASCII; LibTorch passes names through C strings, so a NUL inside one
+  // would make it look up a different name than this check (found by fuzz/fuzz_tensor_archive).
+  const bool printable = std::all_of(file_name.begin(), file_name.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (!printable || file_name.empty()) throw ZipCheckError("a zip record name holds bytes torch.save never writes");
+  const std::string name = "zip record '" + file_name + "'";
   const std::uint64_t flags = read_le(bytes, offset + 8, 2);
   const std::uint64_t method = read_le(bytes, offset + 10, 2);
   const std::uint64_t crc = read_le(bytes, offset + 16, 4);
@@ -109,6 +124,18 @@ void check_entry(const Bytes& bytes, std::uint64_t offset) {
                        " (torch.save stores records uncompressed)");
   }
   if (flags & 1) throw ZipCheckError(name + " is encrypted");
+  // torch.save sets only "sizes in a data descriptor" and "UTF-8 names"; miniz refuses some other flags (strong
+  // encryption, patches) only when a record is read, which for the version record is inside PyTorchStreamReader's
+  // constructor, where a throw leaks (found by fuzz/fuzz_tensor_archive).
+  if ((flags & ~kTorchSaveFlags) != 0) {
+    throw ZipCheckError(name + " uses zip features torch.save never writes (flags " + std::to_string(flags) + ")");
+  }
+  // miniz treats such an entry as a folder and extracts nothing, leaving the caller's buffer as it was
+  // allocated (found by fuzz/fuzz_tensor_archive); torch.save writes no folder entries.
+  const std::uint64_t external_attributes = read_le(bytes, offset + 38, 4);
+  if ((!file_name.empty() && file_name.back() == '/') || (external_attributes & kDosDirectoryAttribute) != 0) {
+    throw ZipCheckError(name + " is a folder entry (not a torch.save archive)");
+  }
   if (packed_size != size || size == kZip64Marker32 || header == kZip64Marker32) {
     throw ZipCheckError(name + " has inconsistent sizes (the zip directory is corrupt)");
   }
@@ -123,11 +150,56 @@ void check_entry(const Bytes& bytes, std::uint64_t offset) {
   if (crc32(bytes.data() + data, size) != crc) {
     throw ZipCheckError(name + " fails its CRC-32 check (the file is corrupt)");
   }
+  return {file_name, data, size};
+}
+
+// What PyTorchStreamReader's constructor insists on. It must never throw there: LibTorch 1.13 then leaks the
+// zip reader's state (found by fuzz/fuzz_tensor_archive). All records sit in one folder, the first names it,
+// and "<folder>/version" (or "<folder>/.data/version") holds a supported format version in decimal.
+void check_reader_preconditions(const Bytes& bytes, const std::vector<Record>& records,
+                                const TorchZipVersions& versions) {
+  if (records.empty()) throw ZipCheckError("the zip archive holds no records");
+  const std::size_t slash = records.front().name.find('/');
+  if (slash == std::string::npos || slash == 0) {
+    throw ZipCheckError("zip record '" + records.front().name + "' is not inside a folder (not a torch.save archive)");
+  }
+  // miniz looks names up ignoring case, so two names that differ only in case would make "the" version record
+  // ambiguous; torch.save never writes such pairs.
+  std::vector<std::string> folded;
+  for (const Record& record : records) {
+    std::string name = record.name;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    folded.push_back(std::move(name));
+  }
+  std::sort(folded.begin(), folded.end());
+  const auto repeated = std::adjacent_find(folded.begin(), folded.end());
+  if (repeated != folded.end()) throw ZipCheckError("zip record '" + *repeated + "' appears twice");
+  const std::string folder = records.front().name.substr(0, slash + 1);
+  const Record* version = nullptr;
+  for (const Record& record : records) {
+    if (record.name == folder + ".data/version") version = &record;
+    if (version == nullptr && record.name == folder + "version") version = &record;
+  }
+  if (version == nullptr) throw ZipCheckError("no " + folder + "version record (not a torch.save archive)");
+  // The digits, allowing the newline torch.save writes after them.
+  const std::string text(bytes.data() + version->data, version->size);
+  std::size_t end = text.find_last_not_of(" \t\r\n");
+  end = end == std::string::npos ? 0 : end + 1;
+  std::uint64_t number = 0;
+  bool valid = end > 0 && end <= 19;
+  for (std::size_t i = 0; valid && i < end; ++i) {
+    valid = text[i] >= '0' && text[i] <= '9';
+    number = number * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  }
+  if (!valid || number < versions.min || number > versions.max) {
+    throw ZipCheckError("unsupported torch.save format version '" + text.substr(0, 20) + "' (this LibTorch reads " +
+                        std::to_string(versions.min) + " to " + std::to_string(versions.max) + ")");
+  }
 }
 
 }  // namespace
 
-void check_torch_zip(const Bytes& bytes) {
+void check_torch_zip(const Bytes& bytes, const TorchZipVersions& versions) {
   const Directory directory = read_directory_location(bytes, find_end_record(bytes));
   const std::string corrupt = "zip directory is corrupt or truncated";
   if (directory.entries != directory.entries_on_disk || directory.offset > bytes.size() ||
@@ -136,6 +208,7 @@ void check_torch_zip(const Bytes& bytes) {
   }
   const std::uint64_t directory_end = directory.offset + directory.size;
   std::uint64_t offset = directory.offset;
+  std::vector<Record> records;
   for (std::uint64_t i = 0; i < directory.entries; ++i) {
     if (directory_end - offset < kEntrySize || read_le(bytes, offset, 4) != kEntrySignature) {
       throw ZipCheckError(corrupt);
@@ -143,9 +216,10 @@ void check_torch_zip(const Bytes& bytes) {
     const std::uint64_t entry_size =
         kEntrySize + read_le(bytes, offset + 28, 2) + read_le(bytes, offset + 30, 2) + read_le(bytes, offset + 32, 2);
     if (directory_end - offset < entry_size) throw ZipCheckError(corrupt);
-    check_entry(bytes, offset);
+    records.push_back(check_entry(bytes, offset));
     offset += entry_size;
   }
+  check_reader_preconditions(bytes, records, versions);
 }
 
 }  // namespace tha4

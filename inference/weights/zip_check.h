@@ -5,9 +5,12 @@
 // LibTorch's miniz is built without CRC checks. So a crafted file could make it allocate far more than the file
 // holds, and a damaged file would load as silently different weights. torch.save writes only stored
 // (uncompressed) records with 32-bit sizes plus a zip64 end record; this check accepts exactly that, keeps every
-// allocation within the file size, and verifies every record's CRC-32.
+// allocation within the file size, and verifies every record's CRC-32. It also checks what the reader's
+// constructor checks (one folder, a supported version record), because LibTorch 1.13 leaks when that throws.
 
+#include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace tha4 {
@@ -17,7 +20,14 @@ class ZipCheckError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Throws ZipCheckError saying what is wrong (truncated, corrupt directory, compression, bad CRC, ...).
-void check_torch_zip(const std::vector<char>& bytes);
+// The format versions the LibTorch in use reads (caffe2/serialize/versions.h; this header stays LibTorch-free).
+struct TorchZipVersions {
+  std::uint64_t min = 1;
+  std::uint64_t max = 10;
+};
+
+// Throws ZipCheckError saying what is wrong (truncated, corrupt directory, compression, bad CRC, no version
+// record, ...).
+void check_torch_zip(const std::vector<char>& bytes, const TorchZipVersions& versions = {});
 
 }  // namespace tha4
