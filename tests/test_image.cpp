@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <vector>
 
 using namespace tha4;
 using tha4::test::ScratchDir;
@@ -61,7 +62,21 @@ TEST_CASE("image: the loader rejects unusable images with a message that says wh
                     Catch::Contains("16-bit"));
   const auto garbage = dir.path() / "garbage.png";
   { std::ofstream(garbage) << "this is not an image"; }
-  CHECK_THROWS_WITH(read_rgba8_image(garbage), Catch::Contains("cannot decode"));
+  CHECK_THROWS_WITH(read_rgba8_image(garbage), Catch::Contains("cannot decode") && Catch::Contains("not a PNG"));
+  const auto jpeg = dir.path() / "picture.jpg";
+  REQUIRE(cv::imwrite(jpeg.string(), cv::Mat(64, 64, CV_8UC3, cv::Scalar(1, 2, 3))));
+  CHECK_THROWS_WITH(read_rgba8_image(jpeg), Catch::Contains("not a PNG"));
+
+  // A valid small PNG whose header is edited to declare 60000 × 512 pixels: refused before decoding.
+  std::vector<std::uint8_t> png;
+  REQUIRE(cv::imencode(".png", cv::Mat(512, 512, CV_8UC4, cv::Scalar(0, 0, 0, 0)), png));
+  png[16] = 0, png[17] = 0, png[18] = 0xea, png[19] = 0x60;  // width 60000, big-endian
+  CHECK_THROWS_WITH(decode_rgba8_png(png.data(), png.size(), "huge.png"),
+                    Catch::Contains("huge.png") && Catch::Contains("60000") && Catch::Contains("4096"));
+  png[18] = 0x02, png[19] = 0x00;  // back to 512
+  CHECK(decode_rgba8_png(png.data(), png.size(), "ok.png").width == 512);
+  const std::vector<std::uint8_t> truncated(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(png.size() / 2));
+  CHECK_THROWS_WITH(decode_rgba8_png(truncated.data(), truncated.size(), "cut.png"), Catch::Contains("cut.png"));
 
   // Readable RGBA, but not a usable character.
   const Rgba8Image opaque = read_rgba8_image(write_test_png(dir.path(), "opaque.png", 512, CV_8UC4, 100, 255));

@@ -7,6 +7,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+#include <fstream>
 
 namespace tha4 {
 namespace {
@@ -22,6 +25,35 @@ std::string describe_depth(int depth) {
   }
 }
 
+// PNG: an 8-byte signature, then the IHDR chunk (length, "IHDR", width and height big-endian).
+constexpr std::array<std::uint8_t, 8> kPngSignature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+constexpr std::size_t kPngHeaderBytes = 8 + 8 + 8;
+// Why limits before decoding: a picture is untrusted input, and OpenCV would allocate whatever size the
+// header declares (up to 2^30 pixels). Every picture the project reads is 512 or 1024 pixels wide.
+constexpr std::uint32_t kMaxPngSide = 4096;
+constexpr std::uintmax_t kMaxPngFileBytes = std::uintmax_t{256} << 20;
+
+std::uint32_t read_big_endian_u32(const std::uint8_t* bytes) {
+  return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) | (std::uint32_t{bytes[2]} << 8) |
+         std::uint32_t{bytes[3]};
+}
+
+void check_png_header(const std::uint8_t* data, std::size_t size, const std::string& source) {
+  if (size < kPngHeaderBytes || !std::equal(kPngSignature.begin(), kPngSignature.end(), data)) {
+    throw ImageError(source + ": cannot decode the image: it is not a PNG file (save it as an RGBA PNG)");
+  }
+  if (std::memcmp(data + 12, "IHDR", 4) != 0) {
+    throw ImageError(source + ": cannot decode the image: the PNG has no header chunk (the file is damaged)");
+  }
+  const std::uint32_t width = read_big_endian_u32(data + 16);
+  const std::uint32_t height = read_big_endian_u32(data + 20);
+  if (width == 0 || height == 0 || width > kMaxPngSide || height > kMaxPngSide) {
+    throw ImageError(source + ": the PNG declares " + std::to_string(width) + "×" + std::to_string(height) +
+                     " pixels; pictures must be between 1 and " + std::to_string(kMaxPngSide) +
+                     " pixels on each side (a character picture is 512×512)");
+  }
+}
+
 }  // namespace
 
 Rgba8Image read_rgba8_image(const std::filesystem::path& file) {
@@ -32,22 +64,40 @@ Rgba8Image read_rgba8_image(const std::filesystem::path& file) {
   if (!std::filesystem::is_regular_file(file, ec)) {
     throw ImageError("not a regular file: " + file.string());
   }
-  const cv::Mat mat = cv::imread(file.string(), cv::IMREAD_UNCHANGED);
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  if (ec) throw ImageError(file.string() + ": cannot determine the file size: " + ec.message());
+  if (size > kMaxPngFileBytes) {
+    throw ImageError(file.string() + ": the file is " + std::to_string(size >> 20) +
+                     " MiB, far larger than any character picture; save it as a 512×512 RGBA PNG");
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!in || in.gcount() != static_cast<std::streamsize>(bytes.size())) {
+    throw ImageError(file.string() + ": cannot read the file");
+  }
+  return decode_rgba8_png(bytes.data(), bytes.size(), file.string());
+}
+
+Rgba8Image decode_rgba8_png(const std::uint8_t* data, std::size_t size, const std::string& source) {
+  check_png_header(data, size, source);
+  // imdecode does not modify the buffer; the const_cast only satisfies cv::Mat's constructor.
+  const cv::Mat encoded(1, static_cast<int>(size), CV_8UC1, const_cast<std::uint8_t*>(data));
+  const cv::Mat mat = cv::imdecode(encoded, cv::IMREAD_UNCHANGED);
   if (mat.empty()) {
-    throw ImageError(file.string() + ": cannot decode the image (not a PNG or other supported format, or "
-                                     "the file is damaged)");
+    throw ImageError(source + ": cannot decode the image (the PNG is damaged or truncated)");
   }
   if (mat.depth() != CV_8U) {
-    throw ImageError(file.string() + ": the image is " + describe_depth(mat.depth()) +
+    throw ImageError(source + ": the image is " + describe_depth(mat.depth()) +
                      " per channel; save it as an 8-bit RGBA PNG");
   }
   if (mat.channels() == 1 || mat.channels() == 2) {
-    throw ImageError(file.string() + ": the image is greyscale; save it as an RGBA PNG (colour with a "
-                                     "transparent background)");
+    throw ImageError(source + ": the image is greyscale; save it as an RGBA PNG (colour with a "
+                              "transparent background)");
   }
   if (mat.channels() == 3) {
-    throw ImageError(file.string() + ": the image has no alpha channel (RGB); save it as an RGBA PNG "
-                                     "whose background is transparent");
+    throw ImageError(source + ": the image has no alpha channel (RGB); save it as an RGBA PNG "
+                              "whose background is transparent");
   }
   cv::Mat rgba;
   cv::cvtColor(mat, rgba, cv::COLOR_BGRA2RGBA);  // OpenCV stores BGRA

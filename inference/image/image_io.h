@@ -23,9 +23,13 @@ struct Rgba8Image {
   const std::uint8_t* at(int x, int y) const { return &pixels[(static_cast<std::size_t>(y) * width + x) * 4]; }
 };
 
-// Reads an image file that must be 8-bit RGBA (PNG, WebP, ...). Throws ImageError saying exactly what
-// is wrong (missing, unreadable, 16-bit, grey, RGB without alpha) and how to fix it.
+// Reads an image file that must be an 8-bit RGBA PNG. Throws ImageError saying exactly what is wrong
+// (missing, unreadable, not a PNG, too large, 16-bit, grey, RGB without alpha) and how to fix it.
 Rgba8Image read_rgba8_image(const std::filesystem::path& file);
+
+// The same from the bytes of a PNG file; `source` names it in messages. Refuses a header that declares
+// more than 4096 pixels on a side before anything is decoded.
+Rgba8Image decode_rgba8_png(const std::uint8_t* data, std::size_t size, const std::string& source);
 
 // Writes an RGBA PNG. Throws ImageError when the file cannot be written.
 void write_png(const Rgba8Image& image, const std::filesystem::path& file);
