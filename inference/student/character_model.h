@@ -1,8 +1,8 @@
 #pragma once
-// A student character model folder (spec §3.1): character_model.yaml naming the character image and
-// the two student weight files, paths relative to the YAML.
+// A student character model loaded: its picture and both student networks (files: character_model_files.h).
 
 #include "inference/image/image_io.h"
+#include "inference/student/character_model_files.h"
 #include "inference/student/student_networks.h"
 
 #include <torch/torch.h>
@@ -10,17 +10,6 @@
 #include <filesystem>
 
 namespace tha4 {
-
-struct CharacterModelFiles {
-  std::filesystem::path yaml;
-  std::filesystem::path character_image;
-  std::filesystem::path face_morpher;
-  std::filesystem::path body_morpher;
-};
-
-// Reads `character_model.yaml` (give the folder or the YAML itself) and checks that the three files it
-// names exist. Throws CharacterModelError saying what is missing.
-CharacterModelFiles read_character_model_files(const std::filesystem::path& folder_or_yaml);
 
 struct CharacterModel {
   CharacterModelFiles files;
