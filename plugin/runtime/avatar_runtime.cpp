@@ -83,15 +83,20 @@ class AvatarRuntime::Worker {
   void set_tracking_paused(bool paused) {
     tracking_paused_.store(paused);
     bump_status([&](RuntimeStatus& s) { s.tracking_paused = paused; });
+    poke();
   }
   bool tracking_paused() const { return tracking_paused_.load(); }
   void set_expression_active(const std::string& id, bool active) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (active) {
-      active_expressions_.insert(id);
-    } else {
-      active_expressions_.erase(id);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (active) {
+        active_expressions_.insert(id);
+      } else {
+        active_expressions_.erase(id);
+      }
+      poked_ = true;
     }
+    wake_.notify_all();
   }
   bool expression_active(const std::string& id) const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -116,6 +121,7 @@ class AvatarRuntime::Worker {
     copy.frame_ms = summary.frame_ms;
     copy.latency_ms = summary.latency_ms;
     copy.frames_rendered = summary.frames;
+    copy.poses_composed = poses_composed_.load();
     return copy;
   }
   std::uint64_t status_generation() const { return status_generation_.load(); }
@@ -124,7 +130,22 @@ class AvatarRuntime::Worker {
   }
 
  private:
+  // A command that changes the pose without new settings (a hotkey, pausing the tracker): compose now.
+  void poke() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      poked_ = true;
+    }
+    wake_.notify_all();
+  }
+
   // ---- the worker thread ----
+  // While the composed pose has not moved for kStillAfterSeconds (no tracker motion, no breathing), the
+  // worker composes only every kStillPollSeconds instead of at the display rate: settings and commands
+  // still wake it at once, and a tracker that starts moving again is noticed within kStillPollSeconds.
+  static constexpr double kStillAfterSeconds = 0.5;
+  static constexpr double kStillPollSeconds = 0.1;
+
   void run() {
     double next_frame_s = steady_seconds();
     for (;;) {
@@ -136,16 +157,20 @@ class AvatarRuntime::Worker {
         std::unique_lock<std::mutex> lock(mutex_);
         // Sleep until the next frame is due (or forever while hidden or without a model), waking for
         // settings, commands and shutdown.
-        const auto due = [&] { return stopping_ || pending_settings_ || calibrate_requested_; };
+        const auto due = [&] { return stopping_ || pending_settings_ || calibrate_requested_ || poked_; };
         if (showing_ && has_something_to_render()) {
-          const double wait_s = next_frame_s - steady_seconds();
-          if (wait_s > 0.0) wake_.wait_for(lock, std::chrono::duration<double>(wait_s), due);
+          const double now = steady_seconds();
+          const bool still = poser_ && now - last_motion_s_ > kStillAfterSeconds;
+          const double wake_s = still ? std::max(next_frame_s, now + kStillPollSeconds) : next_frame_s;
+          if (wake_s > now) wake_.wait_for(lock, std::chrono::duration<double>(wake_s - now), due);
         } else {
           wake_.wait_for(lock, std::chrono::milliseconds(250), due);  // idle: poll the tracker status now and then
         }
         if (stopping_) break;
         settings.swap(pending_settings_);
         calibrate = std::exchange(calibrate_requested_, false);
+        const bool poked = std::exchange(poked_, false);
+        if (poked) last_motion_s_ = steady_seconds();
         showing = showing_;
         expressions = active_expressions_;
       }
@@ -165,7 +190,7 @@ class AvatarRuntime::Worker {
         next_frame_s = now;
         continue;
       }
-      if (now + 0.0005 < next_frame_s) continue;  // woken early by a command
+      if (now + 0.0005 < next_frame_s && now - last_motion_s_ <= kStillAfterSeconds) continue;  // woken early
       render_frame(now);
       const double period_s = 1.0 / std::clamp(settings_.display_fps, 1.0, 240.0);
       next_frame_s = std::max(next_frame_s + period_s, steady_seconds() - period_s);
@@ -192,6 +217,7 @@ class AvatarRuntime::Worker {
     if (model_changed) load_model();
     if (tracking_changed) rebuild_tracking();
     force_render_ = true;
+    last_motion_s_ = steady_seconds();
   }
 
   void load_model() {
@@ -265,8 +291,10 @@ class AvatarRuntime::Worker {
       tracking::apply_mouth_shape(pose, mouth, weight);
     }
     composer_.apply_overrides(pose, now);
+    poses_composed_.fetch_add(1);
     if (!force_render_ && last_pose_ && *last_pose_ == pose) return;  // nothing moved: keep the frame OBS has
     force_render_ = false;
+    last_motion_s_ = now;
     try {
       const double start = steady_seconds();
       frame_.device_frames.reset();  // a recycled buffer may name the ring of an engine used before
@@ -331,6 +359,7 @@ class AvatarRuntime::Worker {
   bool stopping_ = false;
   bool showing_ = false;
   bool calibrate_requested_ = false;
+  bool poked_ = false;
   std::optional<AvatarSettings> pending_settings_;
   std::set<std::string> active_expressions_;
   std::atomic<bool> tracking_paused_{false};
@@ -342,6 +371,7 @@ class AvatarRuntime::Worker {
   mutable std::mutex status_mutex_;
   RuntimeStatus status_;
   std::atomic<std::uint64_t> status_generation_{1};
+  std::atomic<std::uint64_t> poses_composed_{0};
 
   // Worker thread only.
   AvatarSettings settings_;
@@ -352,6 +382,7 @@ class AvatarRuntime::Worker {
   AvatarFrame frame_;
   std::optional<Pose> last_pose_;
   bool force_render_ = true;
+  double last_motion_s_ = 0.0;  // when the composed pose last changed (or settings or a command arrived)
   std::uint64_t sequence_ = 0;
   std::string error_owner_;
 

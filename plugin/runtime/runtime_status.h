@@ -25,6 +25,7 @@ struct RuntimeStatus {
   double frame_ms = 0.0;    // median time to render one frame
   double latency_ms = 0.0;  // median time from composing a pose to its frame on the GPU texture
   std::uint64_t frames_rendered = 0;
+  std::uint64_t poses_composed = 0;  // by the worker since it started; about 10 per second while nothing moves
   std::uint64_t generation = 0;  // changes whenever the state, the model, an error or a warning changes
 };
 
