@@ -8,6 +8,8 @@
 #include "tracking/network/vmc_packet.h"
 #include "tracking/network/vmc_tracker.h"
 
+#include "tests/loopback_socket.h"
+
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -31,6 +33,9 @@ using namespace tha4;
 using namespace tha4::tracking;
 
 namespace {
+
+using tha4::test::eventually;
+using tha4::test::LoopbackSocket;
 
 int pose_index(std::string_view name) { return find_pose_parameter(name).value(); }
 float pose_value(const Pose& pose, std::string_view name) { return pose[static_cast<std::size_t>(pose_index(name))]; }
@@ -92,62 +97,6 @@ std::vector<std::string> parse_addresses(std::string_view packet, OscError& erro
   std::vector<std::string> addresses;
   error = parse_osc_packet(packet, [&](const OscMessage& message) { addresses.emplace_back(message.address); });
   return addresses;
-}
-
-// A UDP socket bound to 127.0.0.1 that sends only to 127.0.0.1 (tests never leave loopback).
-class LoopbackSocket {
- public:
-  LoopbackSocket() {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in address = loopback(0);
-    REQUIRE(::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
-    socklen_t size = sizeof address;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
-  }
-  ~LoopbackSocket() { ::close(fd_); }
-  LoopbackSocket(const LoopbackSocket&) = delete;
-  LoopbackSocket& operator=(const LoopbackSocket&) = delete;
-
-  std::uint16_t port() const { return port_; }
-  void send(std::uint16_t port, std::string_view bytes) const {
-    const sockaddr_in address = loopback(port);
-    const auto sent =
-        ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&address), sizeof address);
-    REQUIRE(sent == static_cast<ssize_t>(bytes.size()));
-  }
-  // One datagram, or nothing within the timeout.
-  std::optional<std::string> receive(int timeout_ms) const {
-    pollfd waiting{fd_, POLLIN, 0};
-    if (::poll(&waiting, 1, timeout_ms) <= 0) return std::nullopt;
-    std::string buffer(2048, '\0');
-    const auto length = ::recv(fd_, buffer.data(), buffer.size(), 0);
-    if (length < 0) return std::nullopt;
-    buffer.resize(static_cast<std::size_t>(length));
-    return buffer;
-  }
-
- private:
-  static sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-  }
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
-// Polls until the condition holds or the deadline passes; every wait in these tests is bounded.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds deadline = std::chrono::seconds(2)) {
-  const auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return condition();
 }
 
 template <class Tracker>
