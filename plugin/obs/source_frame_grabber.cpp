@@ -32,8 +32,10 @@ obs_source_t* SourceFrameGrabber::resolve_source(obs_source_t* self) {
     std::lock_guard<std::mutex> lock(name_mutex_);
     wanted = wanted_name_;
   }
-  // Look the name up again now and then: the source may be created, renamed or removed later.
-  if (wanted != resolved_name_ || (!weak_source_ && since_resolve_s_ > 1.0)) {
+  // Look the name up again now and then: the source may be created, renamed, or removed and added back
+  // later (a weak reference to a removed source stays set but expired).
+  const bool missing = !weak_source_ || obs_weak_source_expired(weak_source_);
+  if (wanted != resolved_name_ || (missing && since_resolve_s_ > 1.0)) {
     obs_weak_source_release(weak_source_);
     weak_source_ = nullptr;
     resolved_name_ = wanted;

@@ -1,5 +1,7 @@
 #include "plugin/runtime/tracking_input.h"
 
+#include "tracking/common/steady_seconds.h"
+
 #include "tracking/camera/camera_feed.h"
 #include "tracking/camera/camera_tracker.h"
 #include "tracking/network/ifacialmocap_tracker.h"
@@ -36,6 +38,9 @@ tracking::BlendshapePoseConverterConfig converter_config(const AvatarSettings& s
   config.breaths_per_minute = static_cast<float>(settings.breaths_per_minute);
   return config;
 }
+
+// The source frame grabber sends frames at up to 30 a second; two seconds without one means it is gone.
+constexpr double kNoObsFramesAfterSeconds = 2.0;
 
 }  // namespace
 
@@ -84,6 +89,9 @@ void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
             *camera_);
       } else {
         description_ = "the OBS source '" + settings.obs_video_source + "'";
+        obs_source_name_ = settings.obs_video_source;
+        external_since_s_ = tracking::steady_seconds();
+        last_external_frame_s_ = -1.0;
         std::lock_guard<std::mutex> lock(external_mutex_);
         external_ = camera_;
       }
@@ -120,7 +128,20 @@ std::optional<tracking::TrackedPose> TrackingInputHolder::latest() const {
   return tracker_->latest();
 }
 
-std::string TrackingInputHolder::status() const { return tracker_ ? tracker_->status() : std::string(); }
+std::string TrackingInputHolder::status() const {
+  if (!tracker_) return {};
+  if (camera_ != nullptr && feed_ == nullptr) {  // frames come from an OBS source
+    const double now = tracking::steady_seconds();
+    const double last = last_external_frame_s_.load();
+    const double silent_s = now - (last >= 0.0 ? last : external_since_s_);
+    if (silent_s > kNoObsFramesAfterSeconds) {
+      return "no video from the OBS source '" + obs_source_name_ + "' for " +
+             std::to_string(static_cast<long long>(silent_s)) +
+             " s (removed, renamed, or showing nothing); it is picked up again when it returns";
+    }
+  }
+  return tracker_->status();
+}
 
 void TrackingInputHolder::recalibrate() {
   if (camera_) camera_->recalibrate();
@@ -133,6 +154,7 @@ bool TrackingInputHolder::submit_video_frame(const std::uint8_t* bgra, int width
   // The tracker copies the frame before returning, so wrapping OBS's mapped memory is safe.
   const cv::Mat frame(height, width, CV_8UC4, const_cast<std::uint8_t*>(bgra), static_cast<std::size_t>(stride));
   external_->submit_frame(frame, timestamp_s);
+  last_external_frame_s_ = tracking::steady_seconds();
   return true;
 }
 

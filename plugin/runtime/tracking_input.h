@@ -6,6 +6,7 @@
 #include "plugin/runtime/avatar_settings.h"
 #include "tracking/common/tracked_pose.h"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,7 @@ class TrackingInputHolder {
 
   // Worker: the newest pose (nothing before the first, or without a tracker).
   std::optional<tracking::TrackedPose> latest() const;
+  // The tracker's own status, or, for an OBS source that has sent no frame for a while, that it is missing.
   std::string status() const;
   bool is_camera() const { return camera_ != nullptr; }
   // What the tracker listens to, for the log: "VMC on UDP port 39539", "the OBS source 'Webcam'", ...
@@ -52,6 +54,9 @@ class TrackingInputHolder {
   std::unique_ptr<tracking::CameraFeed> feed_;     // reads a camera device into camera_
   std::mutex external_mutex_;                      // guards external_ (the graphics thread only try-locks)
   tracking::CameraTracker* external_ = nullptr;    // camera_ when frames come from an OBS source
+  std::string obs_source_name_;                    // the source whose frames external_ gets
+  double external_since_s_ = 0.0;                  // when external_ was set (worker)
+  std::atomic<double> last_external_frame_s_{-1.0};  // steady clock; set on the graphics thread
 };
 
 }  // namespace tha4::avatar
