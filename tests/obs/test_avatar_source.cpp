@@ -1,5 +1,6 @@
 // The "THA4 Avatar" source inside a real libobs (headless, software GL): pixels against the CLI, alpha,
 // compositing through OBS's output, settings changes, errors, lifetime, hotkeys.
+#include "tests/obs/avatar_fixtures.h"
 #include "tests/obs/obs_host.h"
 #include "tests/obs/test_image.h"
 
@@ -25,44 +26,6 @@ namespace tha4::obs_test {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr const char* kAvatarId = "tha4_avatar_source";
-
-// Settings for a deterministic avatar: a fixed pose, no idle motion, no tracking.
-obs_data_t* still_settings(const std::string& model, const std::string& pose, const char* engine = "cpu_fast") {
-  obs_data_t* settings = obs_data_create();
-  obs_data_set_string(settings, "model_folder", model.c_str());
-  obs_data_set_string(settings, "engine", engine);
-  obs_data_set_string(settings, "base_pose", pose.c_str());
-  obs_data_set_double(settings, "breaths_per_minute", 0.0);
-  obs_data_set_bool(settings, "auto_blink", false);
-  obs_data_set_string(settings, "tracking_input", "none");
-  return settings;
-}
-
-struct Avatar {
-  explicit Avatar(obs_data_t* settings, const char* name = "avatar") : source(kAvatarId, name, settings) {
-    obs_data_release(settings);
-    obs_source_inc_showing(source.get());  // as a preview or projector would
-  }
-  ~Avatar() { obs_source_dec_showing(source.get()); }
-  SourceRef source;
-};
-
-// Renders until two consecutive reads agree and `accept` holds (the worker needs a moment to load).
-Image settled_render(obs_source_t* source, const std::function<bool(const Image&)>& accept,
-                     std::chrono::milliseconds timeout = 60s) {
-  Image image;
-  Image previous;
-  wait_until(
-      [&] {
-        previous = image;
-        image = ObsHost::get().render_offscreen(source);
-        return !image.empty() && accept(image) && max_difference(image, previous) == 0;
-      },
-      timeout);
-  return image;
-}
-
 const std::string kPose = "head_y=0.6, neck_z=-0.3, mouth_aaa=1, eye_wink_left=1";
 
 // Where `expected` (the CLI's render) is fully transparent: how many pixels, and how many of them `shown`
@@ -464,70 +427,8 @@ TEST_CASE("obs: frames of another OBS source drive the face tracker", "[obs][tra
 
 TEST_CASE("obs: lip sync opens the mouth with a voice and keeps it shut in silence", "[obs][audio]") {
   ObsHost::get();
-  // A test audio source: a vowel-like buzz (pulse train through two formant resonators) or silence.
-  struct Tone {
-    obs_source_t* source = nullptr;
-    std::atomic<bool> voiced{false};
-    std::atomic<bool> stop{false};
-    std::thread thread;
-  };
-  static obs_source_info info = [] {
-    obs_source_info i = {};
-    i.id = "tha4_test_voice";
-    i.type = OBS_SOURCE_TYPE_INPUT;
-    i.output_flags = OBS_SOURCE_AUDIO;
-    i.get_name = [](void*) { return "test voice"; };
-    i.create = [](obs_data_t*, obs_source_t* source) -> void* {
-      auto* tone = new Tone();
-      tone->source = source;
-      tone->thread = std::thread([tone] {
-        constexpr int kRate = 48000;
-        constexpr int kChunk = 480;
-        std::vector<float> samples(kChunk);
-        double phase = 0.0;
-        double y1[2][2] = {};
-        const double formants[2] = {800.0, 1200.0};
-        std::uint64_t timestamp = os_gettime_ns();
-        while (!tone->stop.load()) {
-          for (int n = 0; n < kChunk; ++n) {
-            phase += 140.0 / kRate;
-            double x = phase >= 1.0 ? 1.0 : 0.0;
-            if (phase >= 1.0) phase -= 1.0;
-            for (int f = 0; f < 2; ++f) {  // two-pole resonator at each formant
-              const double r = std::exp(-3.14159265 * 100.0 / kRate);
-              const double theta = 2.0 * 3.14159265 * formants[f] / kRate;
-              const double y = x + 2.0 * r * std::cos(theta) * y1[f][0] - r * r * y1[f][1];
-              y1[f][1] = y1[f][0];
-              y1[f][0] = y;
-              x = y;
-            }
-            samples[n] = tone->voiced.load() ? static_cast<float>(0.02 * x) : 0.0f;
-          }
-          obs_source_audio audio = {};
-          audio.data[0] = reinterpret_cast<const std::uint8_t*>(samples.data());
-          audio.frames = kChunk;
-          audio.speakers = SPEAKERS_MONO;
-          audio.format = AUDIO_FORMAT_FLOAT;
-          audio.samples_per_sec = kRate;
-          audio.timestamp = timestamp;
-          obs_source_output_audio(tone->source, &audio);
-          timestamp += 10'000'000ULL;
-          std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-      });
-      return tone;
-    };
-    i.destroy = [](void* data) {
-      auto* tone = static_cast<Tone*>(data);
-      tone->stop = true;
-      tone->thread.join();
-      delete tone;
-    };
-    return i;
-  }();
-  obs_register_source(&info);
-  SourceRef voice("tha4_test_voice", "microphone", nullptr);
-  auto* tone = static_cast<Tone*>(obs_obj_get_data(voice.get()));
+  SourceRef voice(register_test_voice_source(), "microphone", nullptr);
+  auto* tone = static_cast<TestVoice*>(obs_obj_get_data(voice.get()));
   const std::string model = model_folder("lambda_00");
   obs_data_t* settings = still_settings(model, "");
   obs_data_set_string(settings, "lip_sync", "when_no_face");
