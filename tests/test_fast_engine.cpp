@@ -297,10 +297,17 @@ TEST_CASE("fast engine: pose caches return the same pictures as a fresh engine",
 // both characters: PSNR ≥ 45 dB, ≥ 99.5 % of pixels within 2/255 in every channel, no byte off by more than 12.
 TEST_CASE("fast engine: pictures match the reference engine (PSNR, display bytes)", "[fast][quality]") {
   torch::set_num_threads(2);
-  const auto poses = quality_poses();
-  REQUIRE(poses.size() >= 16);
+  const auto all_poses = quality_poses();
+  REQUIRE(all_poses.size() >= 16);
+  // Every group at both ends on the first character; the second (same kernels, other weights) gets the rest
+  // pose and the random poses, which move every group at once, so the reference engine's slow runs stay few.
+  std::vector<std::pair<std::string, Pose>> mixed_poses;
+  for (const auto& entry : all_poses) {
+    if (entry.first == "rest" || entry.first.rfind("random", 0) == 0) mixed_poses.push_back(entry);
+  }
   const std::vector<const Kernels*> kernel_sets = supported_kernels();
   for (const char* name : {"lambda_00", "lambda_01"}) {
+    const auto& poses = std::string(name) == "lambda_00" ? all_poses : mixed_poses;
     auto model = load_model(name);
     ReferenceStudentEngine reference(model);
     std::vector<std::unique_ptr<FastStudentEngine>> engines;
