@@ -472,6 +472,36 @@ TEST_CASE("weights: damaged files are rejected with a message naming the file", 
       rejected("directory.pt", flipped(offset));
     }
   }
+  SECTION("zips that LibTorch's reader would mishandle are refused before it sees them (found by fuzzing)") {
+    // The central-directory entry of `name`.
+    const auto central_entry = [&](const std::string& archive, const std::string& name) {
+      for (std::size_t entry = archive.find("PK\x01\x02"); entry != std::string::npos;
+           entry = archive.find("PK\x01\x02", entry + 4)) {
+        if (archive.compare(entry + 46, name.size(), name) == 0) return entry;
+      }
+      FAIL("no central entry named " << name);
+      return std::size_t{0};
+    };
+    // No version record: PyTorchStreamReader would throw in its constructor and leak its zip state.
+    std::string no_version = bytes;
+    for (std::size_t at = no_version.find("archive/version"); at != std::string::npos;
+         at = no_version.find("archive/version", at + 1)) {
+      no_version[at + 14] = 'x';
+    }
+    CHECK_THAT(rejected("no_version.pt", no_version), Contains("no archive/version record"));
+    // A folder attribute: miniz would extract nothing and leave the storage's bytes uninitialised.
+    std::string folder = bytes;
+    folder[central_entry(folder, "archive/data.pkl") + 38] |= 0x10;
+    CHECK_THAT(rejected("folder.pt", folder), Contains("folder entry"));
+    // Strong encryption, which miniz refuses only when the record is read.
+    std::string encrypted = bytes;
+    encrypted[central_entry(encrypted, "archive/version") + 8] |= 0x40;
+    CHECK_THAT(rejected("encrypted.pt", encrypted), Contains("zip features torch.save never writes"));
+    // A NUL inside a name: LibTorch would look up a shorter name than the one checked.
+    std::string nul = bytes;
+    nul[central_entry(nul, "archive/data.pkl") + 46 + 1] = '\0';
+    CHECK_THAT(rejected("nul.pt", nul), Contains("name holds bytes"));
+  }
   SECTION("a zip without data.pkl") {
     const fs::path file = scratch.path() / "no_pickle.pt";
     write_records(file, {{"notes.txt", "hello"}});
