@@ -1,5 +1,8 @@
 #include "inference/weights/pickle_reader.h"
 
+#include "inference/util/utf8.h"
+#include "inference/weights/pickle_opcodes.h"
+
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -11,6 +14,9 @@
 
 namespace tha4 {
 namespace {
+
+namespace op = pickle::op;
+using pickle::opcode_name;
 
 // Limits far above what a state dict needs (the largest golden data.pkl is 58 KB and builds fewer than 20,000 objects)
 // and far below what could exhaust memory or the call stack.
@@ -27,76 +33,6 @@ constexpr std::size_t kMaxStorageKeyBytes = 64;
 constexpr std::size_t kMaxTensorRank = 8;
 // Nested tuples are destroyed recursively, so their depth is bounded to keep the call stack small.
 constexpr int kMaxTupleDepth = 16;
-
-namespace op {
-constexpr std::uint8_t kProto = 0x80;
-constexpr std::uint8_t kGlobal = 'c';
-constexpr std::uint8_t kReduce = 'R';
-constexpr std::uint8_t kMark = '(';
-constexpr std::uint8_t kTuple = 't';
-constexpr std::uint8_t kTuple1 = 0x85;
-constexpr std::uint8_t kTuple2 = 0x86;
-constexpr std::uint8_t kTuple3 = 0x87;
-constexpr std::uint8_t kEmptyTuple = ')';
-constexpr std::uint8_t kBinUnicode = 'X';
-constexpr std::uint8_t kBinInt1 = 'K';
-constexpr std::uint8_t kBinInt2 = 'M';
-constexpr std::uint8_t kBinInt = 'J';
-constexpr std::uint8_t kBinPersId = 'Q';
-constexpr std::uint8_t kBinPut = 'q';
-constexpr std::uint8_t kLongBinPut = 'r';
-constexpr std::uint8_t kBinGet = 'h';
-constexpr std::uint8_t kLongBinGet = 'j';
-constexpr std::uint8_t kNewFalse = 0x89;
-constexpr std::uint8_t kNewTrue = 0x88;
-constexpr std::uint8_t kNone = 'N';
-constexpr std::uint8_t kEmptyDict = '}';
-constexpr std::uint8_t kEmptyList = ']';
-constexpr std::uint8_t kAppend = 'a';
-constexpr std::uint8_t kAppends = 'e';
-constexpr std::uint8_t kSetItem = 's';
-constexpr std::uint8_t kSetItems = 'u';
-constexpr std::uint8_t kBuild = 'b';
-constexpr std::uint8_t kStop = '.';
-}  // namespace op
-
-std::string opcode_name(std::uint8_t code) {
-  switch (code) {
-    case op::kProto: return "PROTO";
-    case op::kGlobal: return "GLOBAL";
-    case op::kReduce: return "REDUCE";
-    case op::kMark: return "MARK";
-    case op::kTuple: return "TUPLE";
-    case op::kTuple1: return "TUPLE1";
-    case op::kTuple2: return "TUPLE2";
-    case op::kTuple3: return "TUPLE3";
-    case op::kEmptyTuple: return "EMPTY_TUPLE";
-    case op::kBinUnicode: return "BINUNICODE";
-    case op::kBinInt1: return "BININT1";
-    case op::kBinInt2: return "BININT2";
-    case op::kBinInt: return "BININT";
-    case op::kBinPersId: return "BINPERSID";
-    case op::kBinPut: return "BINPUT";
-    case op::kLongBinPut: return "LONG_BINPUT";
-    case op::kBinGet: return "BINGET";
-    case op::kLongBinGet: return "LONG_BINGET";
-    case op::kNewFalse: return "NEWFALSE";
-    case op::kNewTrue: return "NEWTRUE";
-    case op::kNone: return "NONE";
-    case op::kEmptyDict: return "EMPTY_DICT";
-    case op::kEmptyList: return "EMPTY_LIST";
-    case op::kAppend: return "APPEND";
-    case op::kAppends: return "APPENDS";
-    case op::kSetItem: return "SETITEM";
-    case op::kSetItems: return "SETITEMS";
-    case op::kBuild: return "BUILD";
-    case op::kStop: return "STOP";
-    default: {
-      static const char* const kHex = "0123456789abcdef";
-      return std::string("opcode 0x") + kHex[code >> 4] + kHex[code & 15];
-    }
-  }
-}
 
 // The callables the subset may name with GLOBAL.
 enum class Callable { kOrderedDict, kRebuildTensorV2, kStorageClass };
@@ -159,40 +95,6 @@ struct Dict {
   std::vector<std::pair<std::string, Value>> entries;
   std::unordered_set<std::string> keys;
 };
-
-bool is_valid_utf8(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    if (lead < 0x80) {
-      length = 1;
-      code = lead;
-    } else if ((lead & 0xe0) == 0xc0) {
-      length = 2;
-      code = lead & 0x1f;
-    } else if ((lead & 0xf0) == 0xe0) {
-      length = 3;
-      code = lead & 0x0f;
-    } else if ((lead & 0xf8) == 0xf0) {
-      length = 4;
-      code = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3f);
-    }
-    static constexpr std::uint32_t kMinCode[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < kMinCode[length] || code > 0x10ffff) return false;  // overlong or out of range
-    i += length;
-  }
-  return true;
-}
 
 std::string format_ints(const std::vector<std::int64_t>& values) {
   std::string text = "(";
