@@ -2,11 +2,12 @@
 // presets, the frame mailbox, the locale files, and the runtime end to end on the real lambda_00 model.
 #include "inference/image/display.h"
 #include "inference/student/character_model.h"
+#include "inference/engine/make_poser.h"
 #include "inference/student/student_engine.h"
 #include "inference/util/errors.h"
 #include "plugin/runtime/avatar_runtime.h"
 #include "plugin/runtime/frame_mailbox.h"
-#include "plugin/runtime/full_system_poser.h"
+#include "inference/engine/full_system_poser.h"
 #include "plugin/runtime/idle_animation.h"
 #include "plugin/runtime/pose_composer.h"
 #include "plugin/runtime/pose_interpolator.h"
@@ -291,7 +292,7 @@ TEST_CASE("avatar runtime: renders the pose like the engine and reports errors w
   CHECK_THAT(runtime.status().model, Contains("lambda_00") && Contains("fast"));
 
   auto model = std::make_shared<CharacterModel>(load_character_model(test::models_dir() / "lambda_00"));
-  auto engine = make_student_engine(StudentEngineKind::kFast, model, {2});
+  auto engine = engine::make_poser(engine::Kind::kFast, model, {2});
   const Rgba8Image expected =
       image_tensor_to_rgba8(engine->run(parse_pose(pose_text).pose).blended(), DisplayPath::kPremultiplied);
   REQUIRE(frame.width == 512);
@@ -312,10 +313,10 @@ TEST_CASE("avatar runtime: renders the pose like the engine and reports errors w
 
 TEST_CASE("avatar runtime: a full-system folder is recognised and an incomplete one says what is missing", "[avatar]") {
   test::ScratchDir folder("avatar-full-system");
-  CHECK_FALSE(is_full_system_folder(folder.path()));
-  CHECK_FALSE(is_full_system_folder(test::models_dir() / "lambda_00"));  // a student model
+  CHECK_FALSE(engine::is_full_system_folder(folder.path()));
+  CHECK_FALSE(engine::is_full_system_folder(test::models_dir() / "lambda_00"));  // a student model
   std::ofstream(folder.path() / "eyebrow_decomposer.pt") << "not a weight file";
-  CHECK(is_full_system_folder(folder.path()));
+  CHECK(engine::is_full_system_folder(folder.path()));
 
   AvatarRuntime runtime({}, {});
   AvatarSettings settings = still("");

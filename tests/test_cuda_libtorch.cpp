@@ -3,6 +3,7 @@
 // test skips with a warning when LibTorch sees no CUDA device. Compiled in CI, never run there.
 #include "inference/full/full_poser.h"
 #include "inference/student/character_model.h"
+#include "inference/engine/make_poser.h"
 #include "inference/student/student_engine.h"
 #include "tests/golden_student.h"
 #include "tests/golden_teacher.h"
@@ -84,7 +85,7 @@ TEST_CASE("cuda libtorch: the LibTorch student on CUDA reproduces the student go
     auto model = std::make_shared<CharacterModel>(
         load_character_model(tha4::test::models_dir() / golden.character, torch::kCUDA));
     REQUIRE(model->image.is_cuda());
-    auto engine = make_student_engine(StudentEngineKind::kReference, model);
+    auto engine = engine::make_poser(engine::Kind::kReference, model);
     for (int64_t k = 0; k < golden.pose_count(); ++k) {
       INFO("pose " << k);
       const StudentOutputs outputs = engine->run(golden.pose(k));

@@ -2,6 +2,7 @@
 // (../shared/golden/student/<character>/, every character and every pose found there).
 #include "inference/image/display.h"
 #include "inference/student/character_model.h"
+#include "inference/engine/make_poser.h"
 #include "inference/student/student_engine.h"
 #include "inference/util/errors.h"
 #include "tests/golden_student.h"
@@ -40,7 +41,7 @@ TEST_CASE("student parity: reference engine reproduces every golden character an
     // The loader reproduces the reference's input tensor bit for bit.
     CHECK(max_abs(model->image[0], golden.image) == 0.0);
 
-    auto engine = make_student_engine(StudentEngineKind::kReference, model);
+    auto engine = engine::make_poser(engine::Kind::kReference, model);
     for (int64_t k = 0; k < golden.pose_count(); ++k) {
       INFO("pose " << k << ": " << format_pose(golden.pose(k)));
       const StudentOutputs outputs = engine->run(golden.pose(k));
@@ -63,7 +64,7 @@ TEST_CASE("student parity: reference engine reproduces every golden character an
 
 TEST_CASE("student parity: the engine rejects NaN poses and leaves the model usable", "[student]") {
   auto model = std::make_shared<CharacterModel>(load_character_model(tha4::test::models_dir() / "lambda_00"));
-  auto engine = make_student_engine(StudentEngineKind::kReference, model);
+  auto engine = engine::make_poser(engine::Kind::kReference, model);
   Pose pose = rest_pose();
   pose[26] = std::numeric_limits<float>::quiet_NaN();
   CHECK_THROWS_AS(engine->run(pose), PoseError);

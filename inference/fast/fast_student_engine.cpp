@@ -27,6 +27,11 @@ bool same_prefix(const Pose& a, const Pose& b, int count) { return std::equal(a.
 
 }  // namespace
 
+std::string FastStudentEngine::engine_description() const {
+  return std::string("CPU fast engine (") + kernels_.name + " kernels), " + std::to_string(threads()) +
+         (threads() == 1 ? " thread" : " threads");
+}
+
 FastStudentEngine::FastStudentEngine(std::shared_ptr<CharacterModel> model, int threads, const Kernels* kernels)
     : model_(std::move(model)),
       kernels_(kernels ? *kernels : best_kernels()),

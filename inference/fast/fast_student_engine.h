@@ -23,6 +23,9 @@ class FastStudentEngine final : public StudentEngine {
   FastStudentEngine(std::shared_ptr<CharacterModel> model, int threads, const Kernels* kernels = nullptr);
   std::string_view name() const override { return "fast"; }
   StudentOutputs run(const Pose& pose) override;
+  // "CPU fast engine (avx512 kernels), 2 threads": the kernel set is the one this engine picked.
+  std::string engine_description() const override;
+  const CharacterModel& model() const override { return *model_; }
 
   const Kernels& kernels() const { return kernels_; }
   // The pose caches (a repeated pose answers at once; the face morpher runs only when its 39 values

@@ -15,6 +15,13 @@ ReferenceStudentEngine::ReferenceStudentEngine(std::shared_ptr<CharacterModel> m
   if (!model_) throw Error("the reference engine needs a loaded character model");
 }
 
+std::string ReferenceStudentEngine::engine_description() const {
+  const torch::Device device = model_->image.device();
+  if (device.is_cuda()) return "reference engine (LibTorch) on CUDA device " + std::to_string(device.index());
+  const int threads = torch::get_num_threads();
+  return "CPU reference engine, " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+}
+
 StudentOutputs ReferenceStudentEngine::run(const Pose& pose) {
   check_pose_finite(pose);
   return pose_tensors(*model_, model_->image, pose_to_tensor(pose, model_->device));

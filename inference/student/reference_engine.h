@@ -13,6 +13,9 @@ class ReferenceStudentEngine final : public StudentEngine {
   explicit ReferenceStudentEngine(std::shared_ptr<CharacterModel> model);
   std::string_view name() const override { return "reference"; }
   StudentOutputs run(const Pose& pose) override;
+  // "CPU reference engine, 2 threads" or "reference engine on CUDA device 0".
+  std::string engine_description() const override;
+  const CharacterModel& model() const override { return *model_; }
 
   // The two-step protocol on tensors: image (N, 4, 512, 512), pose (N, 45).
   static StudentOutputs pose_tensors(CharacterModel& model, const torch::Tensor& image, const torch::Tensor& pose);

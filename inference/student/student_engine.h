@@ -1,8 +1,11 @@
 #pragma once
-// The student poser interface (mode_14's two-step protocol, spec §3.7). Engines differ in how they
-// compute, not in what: every engine returns the same six outputs for a pose. The reference engine
-// (reference_engine.h) issues the reference implementation's ATen ops; faster engines plug in here.
+// The student engines' interface (mode_14's two-step protocol, spec §3.7): a Poser (engine/poser.h) that
+// also gives the six outputs of the reference. Engines differ in how they compute, not in what: the
+// reference engine (reference_engine.h) issues the reference implementation's ATen ops, the fast CPU engine
+// (fast/) and the CUDA engine (cuda/cuda_student_poser.h) compute the same outputs faster.
+// engine/make_poser.h creates them.
 
+#include "inference/engine/poser.h"
 #include "inference/pose/pose.h"
 
 #include <torch/torch.h>
@@ -29,31 +32,21 @@ struct StudentOutputs {
   const torch::Tensor& blended() const { return (*this)[StudentOutput::kBlended]; }
 };
 
-class StudentEngine {
+class StudentEngine : public engine::Poser {
  public:
-  virtual ~StudentEngine() = default;
-  virtual std::string_view name() const = 0;
   // Poses the character. Throws PoseError for a non-finite pose; values outside a parameter's range are
   // used as given (the networks accept them), so callers clamp where they want clamping. The returned
   // tensors may be shared with the engine's pose cache: read them, do not modify them in place.
   virtual StudentOutputs run(const Pose& pose) = 0;
-};
+  // The blended output: what a student shows.
+  torch::Tensor render(const Pose& pose) override { return run(pose).blended(); }
 
-enum class StudentEngineKind {
-  kReference,  // LibTorch with the reference's ATen ops: bit-exact, slow
-  kFast,       // the folded, fused CPU engine (inference/fast/): the default on the CPU
+  // The engine alone, for people: "CPU fast engine (avx512 kernels), 2 threads".
+  virtual std::string engine_description() const = 0;
+  // The model it poses.
+  virtual const CharacterModel& model() const = 0;
+  // "lambda_00 · student · " + engine_description(): the model is named by its folder.
+  std::string description() const override;
 };
-std::string_view engine_kind_name(StudentEngineKind kind);
-// "reference" / "fast"; throws Error listing the valid names otherwise.
-StudentEngineKind parse_engine_kind(std::string_view name);
-
-struct StudentEngineOptions {
-  int threads = 0;  // CPU threads of the fast engine (≤ 0: every hardware thread); the reference engine
-                    // uses LibTorch's global thread count
-};
-
-// Creates an engine over a loaded character model (the engine shares the model's networks).
-std::unique_ptr<StudentEngine> make_student_engine(StudentEngineKind kind, std::shared_ptr<CharacterModel> model,
-                                                   const StudentEngineOptions& options = {});
 
 }  // namespace tha4

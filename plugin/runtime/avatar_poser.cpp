@@ -1,13 +1,11 @@
 #include "plugin/runtime/avatar_poser.h"
 
-#include "plugin/runtime/full_system_poser.h"
 #include "tracking/common/steady_seconds.h"
 #if THA4_HAS_CUDA_ENGINE
-#include "inference/cuda/cuda_student_engine.h"
 #include "plugin/runtime/cuda_poser.h"
 #endif
 
-#include "inference/fast/fast_student_engine.h"
+#include "inference/engine/make_poser.h"
 #include "inference/image/display.h"
 #include "inference/image/image_io.h"
 #include "inference/student/character_model.h"
@@ -44,23 +42,25 @@ std::string folder_name(const std::filesystem::path& folder) {
   return clean.filename().string();
 }
 
-class StudentPoser final : public AvatarPoser {
+// Any engine's poser behind a source: the frame is the engine's display bytes.
+class EnginePoser final : public AvatarPoser {
  public:
-  StudentPoser(std::shared_ptr<CharacterModel> model, std::unique_ptr<StudentEngine> engine, std::string description)
-      : model_(std::move(model)), engine_(std::move(engine)), description_(std::move(description)) {}
+  EnginePoser(std::unique_ptr<engine::Poser> poser, std::string description)
+      : poser_(std::move(poser)), description_(std::move(description)) {}
 
   std::string description() const override { return description_; }
 
   void render(const Pose& pose, AvatarFrame& frame) override {
-    torch::NoGradGuard no_grad;
-    const StudentOutputs outputs = engine_->run(pose);
-    tensor_to_frame(outputs.blended(), frame);
+    poser_->render_rgba8(pose, rgba_);
+    frame.width = rgba_.width;
+    frame.height = rgba_.height;
+    frame.pixels.swap(rgba_.pixels);
   }
 
  private:
-  std::shared_ptr<CharacterModel> model_;
-  std::unique_ptr<StudentEngine> engine_;
+  std::unique_ptr<engine::Poser> poser_;
   std::string description_;
+  Rgba8Image rgba_;
 };
 
 // A poser of a distillation in progress: renders with the student of its newest snapshots and asks to be
@@ -127,48 +127,45 @@ LoadedPoser with_preview(LoadedPoser loaded, std::optional<DistillationPreview> 
   return loaded;
 }
 
-struct EngineDecision {
-  StudentEngineKind kind = StudentEngineKind::kFast;
-  torch::Device device = torch::kCPU;
-  std::string warning;
-};
-
-EngineDecision decide_engine(const AvatarSettings& settings) {
-  EngineDecision decision;
-  const bool cuda = torch::cuda::is_available();
-  switch (settings.engine) {
-    case EngineChoice::kCpuFast:
-      break;
-    case EngineChoice::kCpuReference:
-      decision.kind = StudentEngineKind::kReference;
-      break;
-    case EngineChoice::kAuto:
-    case EngineChoice::kCuda:
-      if (cuda) {
-        const int count = static_cast<int>(torch::cuda::device_count());
-        if (settings.cuda_device >= count) {
-          decision.warning = "CUDA device " + std::to_string(settings.cuda_device) + " does not exist (" +
-                             std::to_string(count) + " found); using device 0";
-        }
-        decision.kind = StudentEngineKind::kReference;
-        decision.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(
-                                                          settings.cuda_device < count ? settings.cuda_device : 0));
-      } else if (settings.engine == EngineChoice::kCuda) {
-        decision.warning =
-            "CUDA is not available (this build's LibTorch has no CUDA, or no NVIDIA GPU was found); using the fast "
-            "CPU engine";
-      }
-      break;
+engine::Kind engine_kind(EngineChoice choice) {
+  switch (choice) {
+    case EngineChoice::kAuto: return engine::Kind::kAuto;
+    case EngineChoice::kCpuFast: return engine::Kind::kFast;
+    case EngineChoice::kCpuReference: return engine::Kind::kReference;
+    case EngineChoice::kCuda: return engine::Kind::kCuda;
   }
-  return decision;
+  return engine::Kind::kAuto;
+}
+
+engine::Options engine_options(const AvatarSettings& settings) {
+  engine::Options options;
+  options.threads = engine::engine_threads(settings.cpu_threads);  // the source's own default: half the cores
+  options.cuda_device = settings.cuda_device;
+  options.cuda_precision =
+      settings.gpu_precision == GpuPrecision::kQuality ? engine::CudaPrecision::kQuality : engine::CudaPrecision::kBalanced;
+  options.all_outputs = false;  // a source shows the blended image only
+  return options;
+}
+
+LoadedPoser load_full_system(const AvatarSettings& settings) {
+  // The full system runs on LibTorch: "fast" (a student engine) means LibTorch on the CPU here.
+  const engine::Kind kind =
+      settings.engine == EngineChoice::kCpuFast ? engine::Kind::kReference : engine_kind(settings.engine);
+  const engine::Options options = engine_options(settings);
+  const engine::EngineDecision decision = engine::resolve_engine(kind, options);
+  auto poser = engine::make_full_system_poser(kind, settings.model_folder, settings.character_image, options);
+  LoadedPoser loaded;
+  std::string description = poser->description();
+  loaded.poser = std::make_unique<EnginePoser>(std::move(poser), std::move(description));
+  loaded.warning = decision.warning;
+  if (decision.device.is_cpu() && !decision.fused_cuda) {
+    loaded.warning += std::string(loaded.warning.empty() ? "" : "; ") +
+                      "the full system takes seconds per frame on a CPU: expect a slide show (a student model runs live)";
+  }
+  return loaded;
 }
 
 }  // namespace
-
-int engine_threads(int requested) {
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
-}
 
 LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   if (settings.model_folder.empty()) {
@@ -176,47 +173,22 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
                               "character_model.yaml, or the full system's five weight files) in the source's "
                               "properties");
   }
-  const EngineDecision engine = decide_engine(settings);
-  const int threads = engine_threads(settings.cpu_threads);
-  if (is_full_system_folder(settings.model_folder)) {
-    if (engine.device.is_cpu()) torch::set_num_threads(threads);
-    LoadedPoser loaded;
-    loaded.poser = load_full_system_poser(settings, engine.device.str());
-    loaded.warning = engine.warning;
-    if (engine.device.is_cpu()) {
-      loaded.warning += std::string(loaded.warning.empty() ? "" : "; ") +
-                        "the full system takes seconds per frame on a CPU: expect a slide show (a student model runs live)";
-    }
-    return loaded;
-  }
+  if (engine::is_full_system_folder(settings.model_folder)) return load_full_system(settings);
+  const engine::Options options = engine_options(settings);
+  const engine::EngineDecision decision = engine::resolve_engine(engine_kind(settings.engine), options);
+  StudentSource source = load_student_source(settings.model_folder, decision.device);
+  const std::filesystem::path model_folder =
+      source.preview ? source.preview->prefix : source.model->files.yaml.parent_path();
+  std::unique_ptr<StudentEngine> student = engine::make_poser(decision.kind, std::move(source.model), options);
+  std::string description = folder_name(model_folder) + " · student · " + student->engine_description();
+  LoadedPoser loaded;
 #if THA4_HAS_CUDA_ENGINE
-  // This build has the fused CUDA engine: it replaces LibTorch on the GPU whenever a GPU is wanted and present.
-  const bool gpu_wanted = settings.engine == EngineChoice::kAuto || settings.engine == EngineChoice::kCuda;
-  if (gpu_wanted && settings.cuda_device < gpu::cuda_device_count()) {
-    StudentSource source = load_student_source(settings.model_folder, torch::kCPU);
-    LoadedPoser loaded;
-    loaded.poser = load_cuda_poser(source.model, settings, settings.cuda_device);
-    return with_preview(std::move(loaded), std::move(source.preview));
+  if (decision.fused_cuda) {
+    loaded.poser = wrap_cuda_poser(std::move(student), std::move(description));
   }
 #endif
-  StudentSource source = load_student_source(settings.model_folder, engine.device);
-  std::shared_ptr<CharacterModel> model = source.model;
-  if (engine.kind == StudentEngineKind::kReference && engine.device.is_cpu()) torch::set_num_threads(threads);
-  auto student = make_student_engine(engine.kind, model, {threads});
-  const std::filesystem::path model_folder = source.preview ? source.preview->prefix : model->files.yaml.parent_path();
-  std::string description = folder_name(model_folder) + " · student · ";
-  if (engine.device.is_cuda()) {
-    description += "CUDA device " + std::to_string(engine.device.index());
-  } else {
-    // The kernel set is the one the engine picked, not a second lookup that could disagree with it.
-    const auto* fast_engine = dynamic_cast<const tha4::fast::FastStudentEngine*>(student.get());
-    description += (fast_engine ? std::string("CPU fast engine (") + fast_engine->kernels().name + " kernels)"
-                                : std::string("CPU reference engine")) +
-                   ", " + std::to_string(threads) + (threads == 1 ? " thread" : " threads");
-  }
-  LoadedPoser loaded;
-  loaded.poser = std::make_unique<StudentPoser>(std::move(model), std::move(student), std::move(description));
-  loaded.warning = engine.warning;
+  if (!loaded.poser) loaded.poser = std::make_unique<EnginePoser>(std::move(student), std::move(description));
+  loaded.warning = decision.warning;
   return with_preview(std::move(loaded), std::move(source.preview));
 }
 

@@ -45,7 +45,4 @@ std::optional<AvatarFrame> load_still_frame(const AvatarSettings& settings);
 // the source is visibly there, not an invisible 512×512 hole.
 AvatarFrame placeholder_frame();
 
-// The CPU threads the engine gets for `requested` (0: half the hardware threads, at least 1).
-int engine_threads(int requested);
-
 }  // namespace tha4::avatar

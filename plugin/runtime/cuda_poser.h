@@ -1,20 +1,20 @@
 #pragma once
-// The fused CUDA student engine (inference/cuda/) behind a source, in THA4_CUDA builds: the pose is rendered
-// and converted to texture bytes on the GPU and published to a device frame ring (AvatarFrame::device_frames),
-// from which the OBS side copies it into its texture with CUDA–OpenGL interop; host bytes only as fallback.
+// The fused CUDA engine behind a source, in THA4_CUDA builds: the pose is rendered and converted to texture
+// bytes on the GPU and published to a device frame ring (AvatarFrame::device_frames), from which the OBS side
+// copies it into its texture with CUDA–OpenGL interop; host bytes only as a fallback.
 
 #include "plugin/runtime/avatar_poser.h"
 
 #include <memory>
+#include <string>
 
 namespace tha4 {
-struct CharacterModel;
+class StudentEngine;
 }
 
 namespace tha4::avatar {
 
-// Uploads the model's networks to GPU `device` in the chosen precision. Throws tha4::Error on CUDA errors.
-std::unique_ptr<AvatarPoser> load_cuda_poser(const std::shared_ptr<CharacterModel>& model,
-                                             const AvatarSettings& settings, int device);
+// `engine` must be the fused CUDA engine (engine::make_poser with Kind::kCuda in a THA4_CUDA build).
+std::unique_ptr<AvatarPoser> wrap_cuda_poser(std::unique_ptr<StudentEngine> engine, std::string description);
 
 }  // namespace tha4::avatar

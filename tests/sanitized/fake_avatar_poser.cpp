@@ -52,6 +52,4 @@ AvatarFrame placeholder_frame() {
   return frame;
 }
 
-int engine_threads(int requested) { return std::max(requested, 1); }
-
 }  // namespace tha4::avatar
