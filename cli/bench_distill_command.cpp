@@ -77,7 +77,7 @@ void print_row(const char* name, const StepTiming& t, int batch) {
 void run_distill_bench(const DistillBenchOptions& options) {
   keep_freed_memory_for_reuse();
   const int threads = apply_thread_count(options.engine.threads);
-  const torch::Device device = parse_device(options.engine.device);
+  const torch::Device device = options.engine.torch_device();
   const FullPrecision precision = full_system_precision(options.full, device);
   BenchTeacher bench_teacher = load_bench_teacher(options.full, options.official, device);
   distill::DistillationTeacher teacher;

@@ -44,7 +44,7 @@ torch::Tensor bench_image(const FullBenchOptions& options, const torch::Device& 
 
 void run_full_bench(const FullBenchOptions& options) {
   const int threads = apply_thread_count(options.engine.threads);
-  const torch::Device device = parse_device(options.engine.device);
+  const torch::Device device = options.engine.torch_device();
   const FullPrecision precision = full_system_precision(options.full, device);
   // Every frame has the same shapes, so cuDNN may time its algorithms once and keep the fastest.
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);

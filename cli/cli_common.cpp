@@ -1,5 +1,6 @@
 #include "cli/cli_common.h"
 
+#include "inference/engine/make_poser.h"
 #include "inference/student/model_locator.h"
 #include "inference/util/errors.h"
 
@@ -16,15 +17,19 @@ void EngineOptions::add_to(CLI::App& command) {
                      "Character model folder (with character_model.yaml), or a character name looked up in "
                      "$THA4_MODELS and ../shared/models (default: lambda_00)");
   command.add_option("--engine", engine,
-                     "Student engine: fast (folded, fused CPU kernels; default) or reference (LibTorch, bit-exact "
-                     "with the reference implementation)")
-      ->check(CLI::IsMember({"fast", "reference"}));
-  command.add_option("--device", device, "Device for the networks: cpu, cuda or cuda:N");
-  command.add_option("--threads", threads, "CPU threads (0: all hardware threads)")->check(CLI::Range(0, 1024));
+                     "Student engine: auto (default: the fused CUDA engine when built and a GPU is present, else "
+                     "LibTorch on the GPU, else fast), fast (folded, fused CPU kernels), reference (LibTorch, "
+                     "bit-exact with the reference implementation) or cuda")
+      ->check(CLI::IsMember({"auto", "reference", "fast", "cuda"}));
+  command.add_option("--device", device, "Device: cpu, cuda or cuda:N (default: the engine's)");
+  command.add_option("--threads", threads, "CPU threads (0: half the hardware threads, as in OBS)")
+      ->check(CLI::Range(0, 1024));
 }
 
+torch::Device EngineOptions::torch_device() const { return parse_device(device.empty() ? "cpu" : device); }
+
 int apply_thread_count(int threads) {
-  const int count = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int count = engine::engine_threads(threads);
   torch::set_num_threads(count);
   return count;
 }
@@ -45,14 +50,26 @@ torch::Device parse_device(const std::string& name) {
 }
 
 LoadedEngine load_engine(const EngineOptions& options) {
-  const int threads = apply_thread_count(options.threads);
-  const torch::Device device = parse_device(options.device);
   LoadedEngine loaded;
-  loaded.threads = threads;
-  loaded.model = std::make_shared<CharacterModel>(load_character_model(resolve_character(options.character), device));
-  StudentEngineOptions engine_options;
+  loaded.threads = apply_thread_count(options.threads);
+  engine::Kind kind = engine::parse_kind(options.engine);
+  engine::Options engine_options;
   engine_options.threads = options.threads;
-  loaded.engine = make_student_engine(parse_engine_kind(options.engine), loaded.model, engine_options);
+  std::optional<torch::Device> device;
+  if (!options.device.empty()) {
+    device = parse_device(options.device);
+    if (device->is_cuda()) engine_options.cuda_device = device->has_index() ? device->index() : 0;
+    if (device->is_cpu() && kind == engine::Kind::kAuto) kind = engine::Kind::kFast;
+    if (device->is_cpu() && kind == engine::Kind::kCuda) throw Error("--engine cuda runs on a GPU, not --device cpu");
+    if (device->is_cuda() && kind == engine::Kind::kFast) throw Error("--engine fast runs on the CPU, not --device cuda");
+  }
+  engine::EngineDecision decision = engine::resolve_engine(kind, engine_options);
+  if (!decision.warning.empty()) throw Error("--engine " + options.engine + ": " + decision.warning);
+  // The reference engine runs where --device says (LibTorch on a GPU included).
+  if (decision.kind == engine::Kind::kReference && device) decision.device = *device;
+  loaded.model = std::make_shared<CharacterModel>(
+      load_character_model(resolve_character(options.character), decision.device));
+  loaded.engine = engine::make_poser(decision.kind, loaded.model, engine_options);
   return loaded;
 }
 

@@ -15,14 +15,18 @@
 
 namespace tha4::cli {
 
-// --character, --engine, --threads: how a subcommand gets a running student engine.
+// --character, --engine, --device, --threads: how a subcommand gets a running student engine. The defaults
+// are the OBS source's: the best engine this build and machine have (engine::resolve_engine) on half the
+// hardware threads.
 struct EngineOptions {
   std::optional<std::string> character;
-  std::string engine = "fast";
-  std::string device = "cpu";
-  int threads = 0;  // 0: every hardware thread
+  std::string engine = "auto";
+  std::string device;  // empty: the engine's own choice; "cpu", "cuda" or "cuda:N"
+  int threads = 0;     // 0: half the hardware threads (engine::engine_threads)
 
   void add_to(CLI::App& command);
+  // --device for LibTorch work that is not a student engine (the full system, distillation): "cpu" when empty.
+  torch::Device torch_device() const;
 };
 
 struct LoadedEngine {
@@ -31,10 +35,12 @@ struct LoadedEngine {
   int threads = 1;  // CPU threads in use (--threads resolved)
 };
 
-// Applies --threads (0 = hardware threads) to LibTorch; returns the count in use.
+// Applies --threads (0 = half the hardware threads) to LibTorch; returns the count in use.
 int apply_thread_count(int threads);
 
-// Sets LibTorch's thread count, resolves and loads the character, and creates the engine.
+// Resolves --engine and --device on this build and machine, loads the character where that engine wants it
+// and creates the engine (engine::make_poser). An engine that is not available is an error here, not a
+// fallback: a benchmark must time what it names.
 LoadedEngine load_engine(const EngineOptions& options);
 
 // Parses --device ("cpu", "cuda", "cuda:1"); throws Error when this LibTorch cannot use it.

@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
   tha4::cli::set_program_arguments(argc, argv);
   CLI::App app{"tha4 - Talking Head Anime 4 avatar engine (render, inspect, benchmark, demo, distill)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "tha4 0.1.0");
+  app.set_version_flag("--version", std::string("tha4 ") + THA4_VERSION);
   tha4::cli::add_render_command(app);
   tha4::cli::add_info_command(app);
   tha4::cli::add_bench_command(app);

@@ -63,7 +63,7 @@ void run_full_render(const RenderOptions& options) {
                 full_system_download_help());
   }
   apply_thread_count(options.engine.threads);
-  const torch::Device device = parse_device(options.engine.device);
+  const torch::Device device = options.engine.torch_device();
   const FullPrecision precision = full_system_precision(options.full, device);
   const torch::Tensor image = load_full_system_image(options.full, options.engine, device);
   FullPoser poser(load_full_system(options.full.tha4_dir, full_system_config(options.full), device), precision);

@@ -110,6 +110,33 @@ TEST_CASE("cli: every subcommand has --help, and info checks a model", "[cli]") 
   CHECK_THAT(list.output, Catch::Contains("44    breathing"));
 }
 
+TEST_CASE("cli: --version is the project's, and --engine picks any engine the build has", "[cli][engine]") {
+  const CliResult version = run_cli({"--version"});
+  CHECK(version.exit_code == 0);
+  // The version is project()'s in CMakeLists.txt, the one place it is written.
+  CHECK_THAT(version.output, Catch::Matches("tha4 [0-9]+\\.[0-9]+\\.[0-9]+\\s*"));
+
+  // auto with the plugin's defaults: the fast engine on a CPU-only machine, half the hardware threads.
+  const CliResult automatic = run_cli({"bench", "student", "--engine", "auto", "--frames", "1", "--warmup", "0"});
+  INFO(automatic.output);
+  CHECK(automatic.exit_code == 0);
+  const int half = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+  CHECK_THAT(automatic.output, Catch::Contains(std::to_string(half) + " thread(s)"));
+  CHECK_THAT(automatic.output, Catch::Contains("engine    lambda_00 · student · "));
+  if (automatic.output.find("CUDA") == std::string::npos) {
+    CHECK_THAT(automatic.output, Catch::Contains("CPU fast engine"));
+    // Asking for an engine this machine lacks is an error, not a silent fallback that times something else.
+    const CliResult cuda = run_cli({"bench", "student", "--engine", "cuda", "--frames", "1", "--warmup", "0"});
+    CHECK(cuda.exit_code != 0);
+    CHECK_THAT(cuda.output, Catch::Contains("--engine cuda") && Catch::Contains("CUDA is not available"));
+  }
+  const CliResult wrong = run_cli({"bench", "student", "--engine", "gpu"});
+  CHECK(wrong.exit_code != 0);
+  CHECK_THAT(wrong.output, Catch::Contains("--engine"));
+  const CliResult mismatch = run_cli({"bench", "student", "--engine", "fast", "--device", "cuda"});
+  CHECK(mismatch.exit_code != 0);
+}
+
 TEST_CASE("cli: demo writes a playable MP4 and a contact sheet", "[cli]") {
   ScratchDir dir("cli-demo");
   const CliResult result = run_cli({"demo", "--fps", "2", "--threads", "2", "-o", dir.path().string()});
