@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "libobs reports %ld leaked allocations after obs_shutdown\n", leaks);
     return failures == 0 ? 1 : failures;
   }
-  std::printf("libobs: 0 leaked allocations after obs_shutdown\n");
+  // stderr: stdout is the test list when CTest discovers the test cases.
+  std::fprintf(stderr, "libobs: 0 leaked allocations after obs_shutdown\n");
   return failures;
 }
