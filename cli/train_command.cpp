@@ -68,8 +68,8 @@ rt::RotatorTrainingOptions training_options(const TrainOptions& options) {
   run.vgg16 = vgg16_file(options);
   run.out = options.out;
   run.sizes = !options.full_config.empty()
-                  ? full_system_config_from_pipeline_json(read_json_file(options.full_config))
-                  : options.sizes == "reduced" ? FullSystemConfig::reduced() : FullSystemConfig::official();
+                  ? full::full_system_config_from_pipeline_json(full::read_json_file(options.full_config))
+                  : options.sizes == "reduced" ? full::FullSystemConfig::reduced() : full::FullSystemConfig::official();
   if (!options.phases.empty()) run.phase_lengths = parse_phase_lengths(options.phases);
   run.batch_size = options.batch_size;
   run.skip_bad_examples = options.skip_bad_examples;

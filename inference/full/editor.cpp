@@ -3,7 +3,7 @@
 #include "inference/full/precision.h"
 #include "inference/full/shape_checks.h"
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 namespace nn = torch::nn;
 constexpr const char* kNetwork = "upscaler (Upscaler02)";
@@ -38,4 +38,4 @@ std::vector<torch::Tensor> EditorImpl::forward(const torch::Tensor& rest_image, 
   return unet_poser_outputs(body->forward(rest_image, t, pose, addition), rest_image);
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

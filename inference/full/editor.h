@@ -11,7 +11,7 @@
 
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 class EditorImpl : public torch::nn::Module {
  public:
@@ -31,4 +31,4 @@ class EditorImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Editor);
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -3,7 +3,7 @@
 #include "inference/full/conv_blocks.h"
 #include "inference/full/shape_checks.h"
 
-namespace tha4 {
+namespace tha4::full {
 
 EyebrowDecomposerImpl::EyebrowDecomposerImpl(const EyebrowDecomposerConfig& config)
     : body(register_module("body", PoserEncoderDecoder(config.encoder_decoder(), "eyebrow_decomposer"))),
@@ -29,4 +29,4 @@ std::vector<torch::Tensor> EyebrowDecomposerImpl::forward(const torch::Tensor& i
   return {eyebrow, eyebrow_alpha, eyebrow_color_change, background, background_alpha, background_color_change};
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -4,7 +4,7 @@
 #include "inference/full/precision.h"
 #include "inference/full/shape_checks.h"
 
-namespace tha4 {
+namespace tha4::full {
 
 EyebrowMorphingCombinerImpl::EyebrowMorphingCombinerImpl(const EyebrowMorphingCombinerConfig& config)
     : body(register_module("body", PoserEncoderDecoder(config.encoder_decoder(), "eyebrow_morphing_combiner"))),
@@ -40,4 +40,4 @@ std::vector<torch::Tensor> EyebrowMorphingCombinerImpl::forward(const torch::Ten
   return {eyebrow_image, combine, eyebrow_image_no_combine_alpha, morphed, alpha, color_change, warped, grid_change};
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -5,7 +5,7 @@
 #include "inference/full/shape_checks.h"
 #include "inference/util/errors.h"
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 
 const FaceMorpherConfig& supported(const FaceMorpherConfig& config) {
@@ -44,4 +44,4 @@ std::vector<torch::Tensor> FaceMorpherImpl::forward(const torch::Tensor& image, 
   return {output, eye_weight, eye_change, image_1, iris_mouth_weight, iris_mouth_change, image_0, grid_change};
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

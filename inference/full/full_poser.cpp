@@ -9,7 +9,7 @@
 
 #include <chrono>
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 namespace F = torch::nn::functional;
 
@@ -24,7 +24,7 @@ constexpr int64_t kEyebrowInFaceTop = kEyebrowTop - kFaceTop, kEyebrowInFaceLeft
 constexpr int64_t kEyebrowParams = 12, kFaceParams = 27, kRotationParams = 6;
 static_assert(kEyebrowParams + kFaceParams + kRotationParams == kPoseSize);
 
-constexpr std::array<const char*, full_output::kCount> kOutputNames = {
+constexpr std::array<const char*, output::kCount> kOutputNames = {
     "upscaler.merged", "upscaler.alpha", "upscaler.warped", "upscaler.grid_change", "upscaler.direct",
     "face_morphed_full",
     "body_morpher.merged", "body_morpher.alpha", "body_morpher.warped", "body_morpher.grid_change",
@@ -101,8 +101,8 @@ torch::Device networks_device(const FullSystemNetworks& networks) {
 
 }  // namespace
 
-std::string full_output_name(int index) {
-  if (index < 0 || index >= full_output::kCount) throw Error("no full-system output " + std::to_string(index));
+std::string output_name(int index) {
+  if (index < 0 || index >= output::kCount) throw Error("no full-system output " + std::to_string(index));
   return kOutputNames[static_cast<std::size_t>(index)];
 }
 
@@ -277,7 +277,7 @@ std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const 
   t.upscaler = clock.lap();
 
   std::vector<torch::Tensor> outputs;
-  outputs.reserve(full_output::kCount);
+  outputs.reserve(output::kCount);
   outputs.insert(outputs.end(), editor.begin(), editor.end());
   outputs.push_back(face_morphed_full);
   outputs.insert(outputs.end(), rotator.begin(), rotator.end());
@@ -298,4 +298,4 @@ torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t size) {
                                .align_corners(false));
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

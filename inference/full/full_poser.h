@@ -19,10 +19,10 @@
 #include <string_view>
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 // Where each network's outputs start in mode_07's list (33 = 5 + 1 + 5 + 8 + 8 + 6).
-namespace full_output {
+namespace output {
 constexpr int kEditor = 0;           // upscaler [merged (the final image), alpha, warped, grid_change, direct]
 constexpr int kFaceMorphedFull = 5;  // the character with the morphed face pasted in
 constexpr int kRotator = 6;          // body_morpher [merged, alpha, warped, grid_change, direct] at half size
@@ -31,10 +31,10 @@ constexpr int kCombiner = 19;        // eyebrow_morphing_combiner outputs 0-7
 constexpr int kDecomposer = 27;      // eyebrow_decomposer outputs 0-5
 constexpr int kCount = 33;
 constexpr int kFinalImage = kEditor;
-}  // namespace full_output
+}  // namespace output
 
 // "upscaler.merged", "face_morphed_full", "face_morpher.output_image", ... (the golden JSON's names).
-std::string full_output_name(int index);
+std::string output_name(int index);
 
 // The five networks, named by their mode_07 keys (which are also their weight files' names).
 struct FullSystemNetworks {
@@ -89,7 +89,7 @@ class FullPoser {
   explicit FullPoser(FullSystemNetworks networks, FullPrecision precision = FullPrecision::kFloat32);
 
   // image (N, 4, 512, 512), pose (N, 45), float32 on the networks' device -> mode_07's 33 outputs
-  // (full_output::*), float32 in every precision. Neither input is modified. `timings`, when given,
+  // (output::*), float32 in every precision. Neither input is modified. `timings`, when given,
   // receives the time of each step.
   std::vector<torch::Tensor> pose(const torch::Tensor& image, const torch::Tensor& pose,
                                   FullPoserTimings* timings = nullptr);
@@ -123,4 +123,4 @@ class FullPoser {
   bool used_cache_ = false;
 };
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 
 void require(bool condition, const char* network, const std::string& what) {
@@ -191,4 +191,4 @@ FullSystemConfig FullSystemConfig::reduced() {
   return config;
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

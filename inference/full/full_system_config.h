@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 // PoserEncoderDecoder00Args: the encoder–decoder body shared by the three face networks (spec §4.2).
 struct EncoderDecoderConfig {
@@ -142,4 +142,4 @@ struct FullSystemConfig {
   static FullSystemConfig reduced();
 };
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -9,7 +9,7 @@
 #include <string>
 #include <type_traits>
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 using nlohmann::json;
 
@@ -270,4 +270,4 @@ json read_json_file(const std::filesystem::path& file) {
   }
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

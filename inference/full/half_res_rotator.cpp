@@ -2,7 +2,7 @@
 
 #include "inference/full/shape_checks.h"
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 constexpr const char* kNetwork = "body_morpher (Morpher00)";
 
@@ -23,4 +23,4 @@ std::vector<torch::Tensor> HalfResRotatorImpl::forward(const torch::Tensor& imag
   return unet_poser_outputs(body->forward(image, t, pose), image);
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -10,7 +10,7 @@
 
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 class HalfResRotatorImpl : public torch::nn::Module {
  public:
@@ -27,4 +27,4 @@ class HalfResRotatorImpl : public torch::nn::Module {
 };
 TORCH_MODULE(HalfResRotator);
 
-}  // namespace tha4
+}  // namespace tha4::full

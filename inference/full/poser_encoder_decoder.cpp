@@ -2,7 +2,7 @@
 
 #include "inference/full/conv_blocks.h"
 
-namespace tha4 {
+namespace tha4::full {
 
 PoserEncoderDecoderImpl::PoserEncoderDecoderImpl(const EncoderDecoderConfig& config, const char* network)
     : downsample_blocks(register_module("downsample_blocks", torch::nn::ModuleList())),
@@ -46,4 +46,4 @@ torch::Tensor PoserEncoderDecoderImpl::features(const torch::Tensor& image, cons
   return x;
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

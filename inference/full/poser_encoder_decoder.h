@@ -8,7 +8,7 @@
 
 #include <torch/torch.h>
 
-namespace tha4 {
+namespace tha4::full {
 
 class PoserEncoderDecoderImpl : public torch::nn::Module {
  public:
@@ -29,4 +29,4 @@ class PoserEncoderDecoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(PoserEncoderDecoder);
 
-}  // namespace tha4
+}  // namespace tha4::full

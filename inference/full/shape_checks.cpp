@@ -2,7 +2,7 @@
 
 #include "inference/util/errors.h"
 
-namespace tha4 {
+namespace tha4::full {
 
 void check_shape(const torch::Tensor& tensor, const std::vector<int64_t>& expected, const std::string& network,
                  const std::string& what) {
@@ -19,4 +19,4 @@ void check_shape(const torch::Tensor& tensor, const std::vector<int64_t>& expect
               (tensor.defined() ? c10::str(tensor.sizes()) : std::string("no tensor")));
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

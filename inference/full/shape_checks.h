@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 // Throws Error unless `tensor` is defined and has `expected` sizes, where -1 matches any size.
 void check_shape(const torch::Tensor& tensor, const std::vector<int64_t>& expected, const std::string& network,
                  const std::string& what);
 
-}  // namespace tha4
+}  // namespace tha4::full

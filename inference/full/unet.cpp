@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 namespace nn = torch::nn;
 
@@ -162,4 +162,4 @@ torch::Tensor UnetImpl::forward(const torch::Tensor& x, const torch::Tensor& t, 
   return last->forward(h);
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -9,7 +9,7 @@
 
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 // The sinusoidal embedding of t (N, 1) with `channels` channels: [cos(t·f), sin(t·f)], f_i =
 // exp(−ln(10000)·i/(half − 1)). THA4 always passes t = 0, which gives [1…1, 0…0]: not zero, so the time
@@ -76,4 +76,4 @@ class UnetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Unet);
 
-}  // namespace tha4
+}  // namespace tha4::full

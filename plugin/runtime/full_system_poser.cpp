@@ -13,7 +13,7 @@ namespace {
 
 class FullSystemPoser final : public AvatarPoser {
  public:
-  FullSystemPoser(FullPoser poser, torch::Tensor image, std::string description)
+  FullSystemPoser(full::FullPoser poser, torch::Tensor image, std::string description)
       : poser_(std::move(poser)), image_(std::move(image)), description_(std::move(description)) {}
 
   std::string description() const override { return description_; }
@@ -21,14 +21,14 @@ class FullSystemPoser final : public AvatarPoser {
   void render(const Pose& pose, AvatarFrame& frame) override {
     torch::NoGradGuard no_grad;
     const std::vector<torch::Tensor> outputs = poser_.pose(image_, pose_to_tensor(pose, image_.device()));
-    Rgba8Image rgba = image_tensor_to_rgba8(outputs[full_output::kFinalImage], DisplayPath::kPremultiplied);
+    Rgba8Image rgba = image_tensor_to_rgba8(outputs[full::output::kFinalImage], DisplayPath::kPremultiplied);
     frame.width = rgba.width;
     frame.height = rgba.height;
     frame.pixels.swap(rgba.pixels);
   }
 
  private:
-  FullPoser poser_;
+  full::FullPoser poser_;
   torch::Tensor image_;
   std::string description_;
 };
@@ -38,7 +38,7 @@ class FullSystemPoser final : public AvatarPoser {
 bool is_full_system_folder(const std::filesystem::path& folder) {
   std::error_code error;
   if (std::filesystem::exists(folder / "character_model.yaml", error)) return false;
-  for (const auto& file : full_system_weight_files()) {
+  for (const auto& file : full::full_system_weight_files()) {
     if (std::filesystem::exists(folder / std::string(file), error)) return true;
   }
   return false;
@@ -52,7 +52,8 @@ std::unique_ptr<AvatarPoser> load_full_system_poser(const AvatarSettings& settin
   const Rgba8Image picture = read_rgba8_image(settings.character_image);
   validate_character_image(picture, settings.character_image);
   const torch::Device torch_device(device);
-  FullPoser poser(load_full_system(settings.model_folder, FullSystemConfig::official(), torch_device));
+  full::FullPoser poser(
+      full::load_full_system(settings.model_folder, full::FullSystemConfig::official(), torch_device));
   torch::Tensor image = rgba8_to_tensor(picture).unsqueeze(0).to(torch_device);
   std::string description = std::filesystem::path(settings.character_image).stem().string() + " · full system · " +
                 (torch_device.is_cuda() ? "CUDA device " + std::to_string(torch_device.index()) : std::string("CPU"));
