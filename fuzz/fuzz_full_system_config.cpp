@@ -16,8 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (pipeline.is_discarded()) return 0;
   try {
     const tha4::full::FullSystemConfig config = tha4::full::full_system_config_from_pipeline_json(pipeline);
-    config.body_morpher.validate();
-    config.upscaler.validate();
+    config.validate();
   } catch (const tha4::Error&) {
   }
   return 0;

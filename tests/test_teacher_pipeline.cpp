@@ -120,12 +120,12 @@ TEST_CASE("teacher: the five-step pipeline matches the reference end to end", "[
 // mode_07's geometry with very few channels and random weights: enough to watch the cache, and cheap.
 full::FullSystemConfig tiny_config() {
   full::FullSystemConfig config = full::FullSystemConfig::reduced();
-  config.eyebrow_decomposer.start_channels = config.eyebrow_morphing_combiner.start_channels =
-      config.face_morpher.start_channels = 4;
-  config.eyebrow_decomposer.max_channels = config.eyebrow_morphing_combiner.max_channels =
-      config.face_morpher.max_channels = 8;
-  config.eyebrow_decomposer.num_bottleneck_blocks = config.eyebrow_morphing_combiner.num_bottleneck_blocks =
-      config.face_morpher.num_bottleneck_blocks = 1;
+  for (full::EncoderFields* encoder : {&config.eyebrow_decomposer.encoder, &config.eyebrow_morphing_combiner.encoder,
+                                       &config.face_morpher.encoder}) {
+    encoder->start_channels = 4;
+    encoder->max_channels = 8;
+    encoder->num_bottleneck_blocks = 1;
+  }
   for (full::UnetConfig* unet : {&config.body_morpher.unet, &config.upscaler.unet}) {
     unet->model_channels = 8;
     unet->cond_internal_channels = 8;

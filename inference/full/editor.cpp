@@ -9,7 +9,7 @@ namespace nn = torch::nn;
 constexpr const char* kNetwork = "upscaler (Upscaler02)";
 
 const EditorConfig& validated(const EditorConfig& config) {
-  config.validate();
+  config.validate(kNetwork);
   return config;
 }
 }  // namespace

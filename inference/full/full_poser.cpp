@@ -53,9 +53,9 @@ void check_geometry(const FullSystemNetworks& n) {
   require_geometry(n.eyebrow_decomposer && n.eyebrow_morphing_combiner && n.face_morpher && n.body_morpher &&
                        n.upscaler,
                    "all five networks");
-  const auto& decomposer = n.eyebrow_decomposer->config();
-  const auto& combiner = n.eyebrow_morphing_combiner->config();
-  const auto& face = n.face_morpher->config();
+  const EncoderFields& decomposer = n.eyebrow_decomposer->config().encoder;
+  const EncoderFields& combiner = n.eyebrow_morphing_combiner->config().encoder;
+  const EncoderFields& face = n.face_morpher->config().encoder;
   const auto& rotator = n.body_morpher->config();
   const auto& editor = n.upscaler->config();
   require_geometry(decomposer.image_size == kEyebrowSize && combiner.image_size == kEyebrowSize,
@@ -66,7 +66,8 @@ void check_geometry(const FullSystemNetworks& n) {
   require_geometry(decomposer.image_channels == 4 && combiner.image_channels == 4 && face.image_channels == 4 &&
                        rotator.image_channels == 4 && editor.image_channels == 4,
                    "4-channel (RGBA) networks");
-  require_geometry(combiner.num_pose_params == kEyebrowParams && face.num_expression_params == kFaceParams &&
+  require_geometry(n.eyebrow_morphing_combiner->config().num_pose_params == kEyebrowParams &&
+                       n.face_morpher->config().num_expression_params == kFaceParams &&
                        rotator.num_pose_parameters == kRotationParams && editor.num_pose_parameters == kRotationParams,
                    "pose sizes 12 (eyebrows), 27 (face), 6 (rotation)");
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 namespace tha4::full {
@@ -131,14 +132,13 @@ void check_block_args(const json& value) {
   args.finish();
 }
 
-template <typename Config>
-void read_encoder_fields(Constructor& args, Config& config) {
-  args.read("image_size", config.image_size);
-  args.read("image_channels", config.image_channels);
-  args.read("start_channels", config.start_channels);
-  args.read("bottleneck_image_size", config.bottleneck_image_size);
-  args.read("num_bottleneck_blocks", config.num_bottleneck_blocks);
-  args.read("max_channels", config.max_channels);
+void read_encoder_fields(Constructor& args, EncoderFields& encoder) {
+  args.read("image_size", encoder.image_size);
+  args.read("image_channels", encoder.image_channels);
+  args.read("start_channels", encoder.start_channels);
+  args.read("bottleneck_image_size", encoder.bottleneck_image_size);
+  args.read("num_bottleneck_blocks", encoder.num_bottleneck_blocks);
+  args.read("max_channels", encoder.max_channels);
   if (args.has("block_args")) check_block_args(args.take("block_args"));
 }
 
@@ -179,17 +179,17 @@ UnetConfig unet_from_json(const json& value) {
   return config;
 }
 
-template <typename Config>
-Config unet_wrapper_from_json(const json& value, const char* args_class) {
+// Morpher00Args and Upscaler02Args: the same keywords, from different defaults.
+UnetPoserConfig unet_poser_from_json(const json& value, const char* args_class, UnetPoserConfig config,
+                                     std::string_view network) {
   Constructor args(value, args_class);
-  Config config;
   args.read("image_size", config.image_size);
   args.read("image_channels", config.image_channels);
   args.read("num_pose_parameters", config.num_pose_parameters);
   if (!args.has("unet_args")) throw Error(std::string("teacher configuration: ") + args_class + " needs unet_args");
   config.unet = unet_from_json(args.take("unet_args"));
   args.finish();
-  config.validate();
+  config.validate(network);
   return config;
 }
 
@@ -198,7 +198,7 @@ Config unet_wrapper_from_json(const json& value, const char* args_class) {
 EyebrowDecomposerConfig eyebrow_decomposer_config_from_json(const json& args_constructor) {
   Constructor args(args_constructor, "EyebrowDecomposer00Args");
   EyebrowDecomposerConfig config;
-  read_encoder_fields(args, config);
+  read_encoder_fields(args, config.encoder);
   args.finish();
   config.encoder_decoder().validate("eyebrow_decomposer");
   return config;
@@ -207,7 +207,7 @@ EyebrowDecomposerConfig eyebrow_decomposer_config_from_json(const json& args_con
 EyebrowMorphingCombinerConfig eyebrow_morphing_combiner_config_from_json(const json& args_constructor) {
   Constructor args(args_constructor, "EyebrowMorphingCombiner00Args");
   EyebrowMorphingCombinerConfig config;
-  read_encoder_fields(args, config);
+  read_encoder_fields(args, config.encoder);
   args.read("num_pose_params", config.num_pose_params);
   args.finish();
   config.encoder_decoder().validate("eyebrow_morphing_combiner");
@@ -218,16 +218,16 @@ FaceMorpherConfig face_morpher_config_from_json(const json& args_constructor) {
   Constructor args(args_constructor, "FaceMorpher08Args");
   // FaceMorpher08Args' own defaults, which are not mode_07's values.
   FaceMorpherConfig config;
-  config.image_size = 256;
+  config.encoder.image_size = 256;
   config.num_expression_params = 67;
-  config.start_channels = 16;
-  config.bottleneck_image_size = 4;
-  config.num_bottleneck_blocks = 3;
+  config.encoder.start_channels = 16;
+  config.encoder.bottleneck_image_size = 4;
+  config.encoder.num_bottleneck_blocks = 3;
   config.output_iris_mouth_grid_change = false;
   if (!args.has("block_args")) {
     throw Error("teacher configuration: FaceMorpher08Args without block_args means LeakyReLU, which is not supported");
   }
-  read_encoder_fields(args, config);
+  read_encoder_fields(args, config.encoder);
   args.read("num_expression_params", config.num_expression_params);
   args.read("output_iris_mouth_grid_change", config.output_iris_mouth_grid_change);
   args.finish();
@@ -236,11 +236,13 @@ FaceMorpherConfig face_morpher_config_from_json(const json& args_constructor) {
 }
 
 HalfResRotatorConfig half_res_rotator_config_from_json(const json& args_constructor) {
-  return unet_wrapper_from_json<HalfResRotatorConfig>(args_constructor, "Morpher00Args");
+  return unet_poser_from_json(args_constructor, "Morpher00Args", UnetPoserConfig::half_res_rotator_defaults(),
+                              "body_morpher (Morpher00)");
 }
 
 EditorConfig editor_config_from_json(const json& args_constructor) {
-  return unet_wrapper_from_json<EditorConfig>(args_constructor, "Upscaler02Args");
+  return unet_poser_from_json(args_constructor, "Upscaler02Args", UnetPoserConfig::editor_defaults(),
+                              "upscaler (Upscaler02)");
 }
 
 FullSystemConfig full_system_config_from_pipeline_json(const json& pipeline) {

@@ -7,7 +7,7 @@ namespace {
 constexpr const char* kNetwork = "body_morpher (Morpher00)";
 
 const HalfResRotatorConfig& validated(const HalfResRotatorConfig& config) {
-  config.validate();
+  config.validate(kNetwork);
   return config;
 }
 }  // namespace

@@ -30,8 +30,8 @@ namespace tha4::rotator_training {
 
 struct BodyRotatorTaskSettings {
   RotatorNetwork network = RotatorNetwork::kHalfResRotator;
-  full::HalfResRotatorConfig rotator = full::HalfResRotatorConfig::official();
-  full::EditorConfig editor = full::EditorConfig::official();
+  full::HalfResRotatorConfig rotator = full::UnetPoserConfig::official_half_res_rotator();
+  full::EditorConfig editor = full::UnetPoserConfig::official_editor();
   std::vector<int64_t> phase_lengths;  // empty: the supplement's
   PerceptualEstimate estimate = PerceptualEstimate::kStochastic;
   double peak_learning_rate = kPeakLearningRate;
