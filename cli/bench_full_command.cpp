@@ -2,6 +2,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/full_system.h"
+#include "inference/full/teacher_networks.h"
 #include "inference/pose/pose_tensor.h"
 #include "inference/util/errors.h"
 
@@ -71,19 +72,18 @@ void run_full_bench(const FullBenchOptions& options) {
     return median(values);
   };
   const double total = column([](const full::FullPoserTimings& t) { return t.total(); });
-  std::printf("  frame                      median %10.1f ms   %7.3f frames/s   peak memory %.0f MiB\n", total,
+  std::printf("  %-38s median %10.1f ms   %7.3f frames/s   peak memory %.0f MiB\n", "frame", total,
               1000.0 / total, peak_memory_mib());
-  const std::vector<std::pair<const char*, std::function<double(const full::FullPoserTimings&)>>> rows = {
-      {"eyebrow_decomposer", [](const full::FullPoserTimings& t) { return t.eyebrow_decomposer; }},
-      {"eyebrow_morphing_combiner", [](const full::FullPoserTimings& t) { return t.eyebrow_morphing_combiner; }},
-      {"face_morpher", [](const full::FullPoserTimings& t) { return t.face_morpher; }},
-      {"body_morpher (rotator)", [](const full::FullPoserTimings& t) { return t.body_morpher; }},
-      {"upscaler (editor)", [](const full::FullPoserTimings& t) { return t.upscaler; }},
-      {"crops, pastes, resizes", [](const full::FullPoserTimings& t) { return t.other; }},
-  };
+  // One line per network, named by its mode_07 key and, where it differs, the paper's name.
+  std::vector<std::pair<std::string, std::function<double(const full::FullPoserTimings&)>>> rows;
+  for (const full::TeacherNetworkNames& names : full::kTeacherNetworks) {
+    rows.emplace_back(full::module_and_paper_name(names.network),
+                      [network = names.network](const full::FullPoserTimings& t) { return t.of(network); });
+  }
+  rows.emplace_back("crops, pastes, resizes", [](const full::FullPoserTimings& t) { return t.other; });
   for (const auto& [name, field] : rows) {
     const double ms = column(field);
-    std::printf("  %-26s median %10.1f ms   %5.1f%%\n", name, ms, 100.0 * ms / total);
+    std::printf("  %-38s median %10.1f ms   %5.1f%%\n", name.c_str(), ms, 100.0 * ms / total);
   }
   std::printf("  (the decomposer depends on the picture only and is cached across frames; uncached it took %.1f ms)\n",
               first.eyebrow_decomposer);

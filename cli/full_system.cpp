@@ -12,8 +12,7 @@ namespace tha4::cli {
 
 void FullSystemOptions::add_to(CLI::App& command) {
   command.add_option("--tha4-dir", tha4_dir,
-                     "--model full: folder with the official teacher weights (eyebrow_decomposer.pt, "
-                     "eyebrow_morphing_combiner.pt, face_morpher.pt, body_morpher.pt, upscaler.pt)");
+                     "--model full: folder with the official teacher weights (" + full::weight_file_list() + ")");
   command.add_option("--full-config", config_json,
                      "--model full: network sizes as a teacher_pipeline.json-style file (default: the official ones)")
       ->check(CLI::ExistingFile);

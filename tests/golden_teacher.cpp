@@ -118,9 +118,9 @@ BuiltTeacherNetwork build_teacher_network(const std::string& name, const nlohman
 
 void write_teacher_weight_folder(const std::filesystem::path& folder) {
   std::filesystem::create_directories(folder);
-  for (const auto file : full::full_system_weight_files()) {
-    const std::string name = std::filesystem::path(file).stem().string();
-    write_tensor_archive(folder / file, load_teacher_network_weights(name), "cuda:0");
+  for (const full::TeacherNetworkNames& names : full::kTeacherNetworks) {
+    const std::string name(names.reference_module);  // the golden files are named by the mode_07 key too
+    write_tensor_archive(folder / names.weight_file, load_teacher_network_weights(name), "cuda:0");
   }
 }
 

@@ -2,11 +2,15 @@
 
 #include "inference/full/conv_blocks.h"
 #include "inference/full/shape_checks.h"
+#include "inference/full/teacher_networks.h"
 
 namespace tha4::full {
+namespace {
+constexpr std::string_view kNetwork = names_of(TeacherNetwork::kEyebrowDecomposer).reference_module;
+}  // namespace
 
 EyebrowDecomposerImpl::EyebrowDecomposerImpl(const EyebrowDecomposerConfig& config)
-    : body(register_module("body", PoserEncoderDecoder(config.encoder_decoder(), "eyebrow_decomposer"))),
+    : body(register_module("body", PoserEncoderDecoder(config.encoder_decoder(), kNetwork))),
       background_layer_alpha(register_module("background_layer_alpha", alpha_head(config.encoder.start_channels))),
       background_layer_color_change(
           register_module("background_layer_color_change",
@@ -19,7 +23,7 @@ EyebrowDecomposerImpl::EyebrowDecomposerImpl(const EyebrowDecomposerConfig& conf
 
 std::vector<torch::Tensor> EyebrowDecomposerImpl::forward(const torch::Tensor& image) {
   const int64_t size = config_.encoder.image_size;
-  check_shape(image, {-1, config_.encoder.image_channels, size, size}, "eyebrow_decomposer", "an image");
+  check_shape(image, {-1, config_.encoder.image_channels, size, size}, kNetwork, "an image");
   const torch::Tensor feature = body->features(image);
   const torch::Tensor background_alpha = background_layer_alpha->forward(feature);
   const torch::Tensor background_color_change = background_layer_color_change->forward(feature);

@@ -7,6 +7,7 @@
 
 #include <torch/cuda.h>
 
+#include <array>
 #include <chrono>
 
 namespace tha4::full {
@@ -41,9 +42,6 @@ constexpr std::array<const char*, output::kCount> kOutputNames = {
     "eyebrow_decomposer.eyebrow_layer_color_change", "eyebrow_decomposer.background_layer",
     "eyebrow_decomposer.background_layer_alpha", "eyebrow_decomposer.background_layer_color_change",
 };
-
-constexpr std::array<std::string_view, 5> kWeightFiles = {
-    "eyebrow_decomposer.pt", "eyebrow_morphing_combiner.pt", "face_morpher.pt", "body_morpher.pt", "upscaler.pt"};
 
 void require_geometry(bool condition, const std::string& what) {
   if (!condition) throw Error("the full system (mode_07) needs " + what);
@@ -117,26 +115,35 @@ FullSystemNetworks FullSystemNetworks::create(const FullSystemConfig& config) {
   return networks;
 }
 
+std::shared_ptr<torch::nn::Module> FullSystemNetworks::module_of(TeacherNetwork network) const {
+  switch (network) {
+    case TeacherNetwork::kEyebrowDecomposer: return eyebrow_decomposer.ptr();
+    case TeacherNetwork::kEyebrowMorphingCombiner: return eyebrow_morphing_combiner.ptr();
+    case TeacherNetwork::kFaceMorpher: return face_morpher.ptr();
+    case TeacherNetwork::kHalfResRotator: return body_morpher.ptr();
+    case TeacherNetwork::kEditor: return upscaler.ptr();
+  }
+  throw Error("no teacher network " + std::to_string(static_cast<int>(network)));
+}
+
 std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> FullSystemNetworks::named_modules() const {
-  return {{"eyebrow_decomposer", eyebrow_decomposer.ptr()},
-          {"eyebrow_morphing_combiner", eyebrow_morphing_combiner.ptr()},
-          {"face_morpher", face_morpher.ptr()},
-          {"body_morpher", body_morpher.ptr()},
-          {"upscaler", upscaler.ptr()}};
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules;
+  for (const TeacherNetworkNames& names : kTeacherNetworks) {
+    modules.emplace_back(std::string(names.reference_module), module_of(names.network));
+  }
+  return modules;
 }
 
 void FullSystemNetworks::to(const torch::Device& device) {
   for (auto& [name, module] : named_modules()) module->to(device);
 }
 
-const std::array<std::string_view, 5>& full_system_weight_files() { return kWeightFiles; }
-
 std::string full_system_download_help() {
   return "The full THA4 system's weights are not shipped with THA4 Avatar (they are licensed CC BY-NC 4.0).\n"
          "Download the \"THA4 Models\" ZIP (tha4-models.zip, hosted on Dropbox) linked in the section\n"
          "\"Download the Models/Dataset Files\" of https://github.com/pkhungurn/talking-head-anime-4-demo,\n"
-         "unzip it, and pass the folder holding eyebrow_decomposer.pt, eyebrow_morphing_combiner.pt,\n"
-         "face_morpher.pt, body_morpher.pt and upscaler.pt with --tha4-dir.";
+         "unzip it, and pass the folder holding its five weight files with --tha4-dir:\n" +
+         weight_file_list() + ".";
 }
 
 void check_full_system_folder(const std::filesystem::path& folder) {
@@ -146,8 +153,9 @@ void check_full_system_folder(const std::filesystem::path& folder) {
                           full_system_download_help());
   }
   std::string missing;
-  for (const auto name : kWeightFiles) {
-    if (!std::filesystem::is_regular_file(folder / name, ec)) missing += "\n  " + (folder / name).string();
+  for (const TeacherNetworkNames& names : kTeacherNetworks) {
+    const std::filesystem::path file = folder / names.weight_file;
+    if (!std::filesystem::is_regular_file(file, ec)) missing += "\n  " + file.string();
   }
   if (!missing.empty()) {
     throw FullSystemError("full THA4 system weight folder " + folder.string() + " is incomplete; missing:" + missing +
@@ -160,7 +168,9 @@ FullSystemNetworks load_full_system(const std::filesystem::path& folder, const F
   check_full_system_folder(folder);
   FullSystemNetworks networks = FullSystemNetworks::create(config);
   networks.to(device);
-  for (const auto& [name, module] : networks.named_modules()) load_module_weights(*module, folder / (name + ".pt"));
+  for (const TeacherNetworkNames& names : kTeacherNetworks) {
+    load_module_weights(*networks.module_of(names.network), folder / names.weight_file);
+  }
   return networks;
 }
 
@@ -290,6 +300,17 @@ std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const 
     t.other += clock.lap();  // the casts back are part of a reduced-precision frame's cost
   }
   return outputs;
+}
+
+double FullPoserTimings::of(TeacherNetwork network) const {
+  switch (network) {
+    case TeacherNetwork::kEyebrowDecomposer: return eyebrow_decomposer;
+    case TeacherNetwork::kEyebrowMorphingCombiner: return eyebrow_morphing_combiner;
+    case TeacherNetwork::kFaceMorpher: return face_morpher;
+    case TeacherNetwork::kHalfResRotator: return body_morpher;
+    case TeacherNetwork::kEditor: return upscaler;
+  }
+  return 0;
 }
 
 torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t size) {

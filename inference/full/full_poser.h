@@ -10,13 +10,14 @@
 #include "inference/full/full_system_config.h"
 #include "inference/full/half_res_rotator.h"
 #include "inference/full/precision.h"
+#include "inference/full/teacher_networks.h"
 
 #include <torch/torch.h>
 
-#include <array>
 #include <filesystem>
+#include <memory>
 #include <string>
-#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tha4::full {
@@ -36,7 +37,7 @@ constexpr int kFinalImage = kEditor;
 // "upscaler.merged", "face_morphed_full", "face_morpher.output_image", ... (the golden JSON's names).
 std::string output_name(int index);
 
-// The five networks, named by their mode_07 keys (which are also their weight files' names).
+// The five networks, named by their mode_07 keys (teacher_networks.h).
 struct FullSystemNetworks {
   EyebrowDecomposer eyebrow_decomposer{nullptr};
   EyebrowMorphingCombiner eyebrow_morphing_combiner{nullptr};
@@ -46,7 +47,8 @@ struct FullSystemNetworks {
 
   // Builds the networks of `config` with LibTorch's default initialisation (for benchmarks and tests).
   static FullSystemNetworks create(const FullSystemConfig& config);
-  // Every network as (name, module), in mode_07's order.
+  std::shared_ptr<torch::nn::Module> module_of(TeacherNetwork network) const;
+  // Every network as (mode_07 key, module), in mode_07's order.
   std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> named_modules() const;
   void to(const torch::Device& device);
 };
@@ -55,17 +57,14 @@ struct FullSystemNetworks {
 // no antialias, to size × size.
 torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t size);
 
-// The five official weight file names, e.g. "eyebrow_decomposer.pt".
-const std::array<std::string_view, 5>& full_system_weight_files();
-
 // How users get the official teacher weights (shown in errors).
 std::string full_system_download_help();
 
 // Throws FullSystemError, naming every missing file and how to download them, unless `folder` holds the
-// five weight files (it does not read them).
+// five weight files (kTeacherNetworks' weight_file; it does not read them).
 void check_full_system_folder(const std::filesystem::path& folder);
 
-// Builds the networks of `config` and loads `<folder>/<name>.pt` into each (strict keys, shapes, dtypes).
+// Builds the networks of `config` and loads each one's weight file from `folder` (strict keys, shapes, dtypes).
 // Throws FullSystemError naming every missing file and how to download them, WeightFileError for a file
 // that does not match (naming the file and the key).
 FullSystemNetworks load_full_system(const std::filesystem::path& folder,
@@ -79,6 +78,7 @@ struct FullPoserTimings {
   double total() const {
     return eyebrow_decomposer + eyebrow_morphing_combiner + face_morpher + body_morpher + upscaler + other;
   }
+  double of(TeacherNetwork network) const;
 };
 
 class FullPoser {

@@ -1,5 +1,6 @@
 #include "inference/full/full_system_config.h"
 
+#include "inference/full/teacher_networks.h"
 #include "inference/util/errors.h"
 
 #include <algorithm>
@@ -192,11 +193,13 @@ FullSystemConfig FullSystemConfig::reduced() {
 }
 
 void FullSystemConfig::validate() const {
-  eyebrow_decomposer.encoder_decoder().validate("eyebrow_decomposer");
-  eyebrow_morphing_combiner.encoder_decoder().validate("eyebrow_morphing_combiner");
-  face_morpher.encoder_decoder().validate("face_morpher");
-  body_morpher.validate("body_morpher (Morpher00)");
-  upscaler.validate("upscaler (Upscaler02)");
+  // The names the JSON reader's errors use.
+  eyebrow_decomposer.encoder_decoder().validate(names_of(TeacherNetwork::kEyebrowDecomposer).reference_module);
+  eyebrow_morphing_combiner.encoder_decoder().validate(
+      names_of(TeacherNetwork::kEyebrowMorphingCombiner).reference_module);
+  face_morpher.encoder_decoder().validate(names_of(TeacherNetwork::kFaceMorpher).reference_module);
+  body_morpher.validate(module_and_class(TeacherNetwork::kHalfResRotator));
+  upscaler.validate(module_and_class(TeacherNetwork::kEditor));
 }
 
 }  // namespace tha4::full

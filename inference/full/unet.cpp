@@ -89,7 +89,7 @@ torch::Tensor UnetUpBlockImpl::forward(torch::Tensor h, const std::vector<torch:
   return h;
 }
 
-UnetImpl::UnetImpl(const UnetConfig& config, const char* network) : config_(config) {
+UnetImpl::UnetImpl(const UnetConfig& config, std::string_view network) : config_(config) {
   config_.validate(network);
   const int64_t internal = config_.cond_internal_channels;
   time_embed = register_module(

@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include <string_view>
 #include <vector>
 
 namespace tha4::full {
@@ -55,7 +56,7 @@ TORCH_MODULE(UnetUpBlock);
 
 class UnetImpl : public torch::nn::Module {
  public:
-  explicit UnetImpl(const UnetConfig& config, const char* network = "unet");
+  explicit UnetImpl(const UnetConfig& config, std::string_view network = "unet");
   // x (N, in, H, W), t (N, 1), cond (N, cond_input_channels); first_conv_addition (N, model_channels, H, W)
   // or undefined. Returns (N, out_channels, H, W).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& cond,

@@ -38,8 +38,8 @@ class FullSystemPoser final : public AvatarPoser {
 bool is_full_system_folder(const std::filesystem::path& folder) {
   std::error_code error;
   if (std::filesystem::exists(folder / "character_model.yaml", error)) return false;
-  for (const auto& file : full::full_system_weight_files()) {
-    if (std::filesystem::exists(folder / std::string(file), error)) return true;
+  for (const full::TeacherNetworkNames& names : full::kTeacherNetworks) {
+    if (std::filesystem::exists(folder / names.weight_file, error)) return true;
   }
   return false;
 }
