@@ -123,12 +123,13 @@ void add_network_command(CLI::App& train, rt::RotatorNetwork network, const char
       ->required();
   command->add_option("--vgg16", options->vgg16, "torchvision's vgg16 state dict, zip format (default: $THA4_VGG16)");
   command->add_option("--out", options->out,
-                      std::string("Output folder: ") + (editor ? "upscaler.pt" : "body_morpher.pt") +
-                          ", and the run's state under it (resumed when present)")
+                      "Output folder: " + rt::network_file_stem(network) +
+                          ".pt, and the run's state under it (resumed when present)")
       ->required();
   if (editor) {
+    const std::string rotator_file = rt::network_file_stem(rt::RotatorNetwork::kHalfResRotator) + ".pt";
     command->add_option("--rotator", options->rotator,
-                        "The trained half-resolution rotator (body_morpher.pt) that makes phase 3's coarse inputs")
+                        "The trained half-resolution rotator (" + rotator_file + ") that makes phase 3's coarse inputs")
         ->check(CLI::ExistingFile);
   }
   command->add_option("--sizes", options->sizes, "Network sizes: official (default) or reduced (the tests' small ones)")
