@@ -78,18 +78,18 @@ void run_distill_bench(const DistillBenchOptions& options) {
   keep_freed_memory_for_reuse();
   const int threads = apply_thread_count(options.engine.threads);
   const torch::Device device = options.engine.torch_device();
-  const FullPrecision precision = full_system_precision(options.full, device);
+  const full::FullPrecision precision = full_system_precision(options.full, device);
   BenchTeacher bench_teacher = load_bench_teacher(options.full, options.official, device);
   distill::DistillationTeacher teacher;
   teacher.device = device;
-  teacher.poser = std::make_shared<FullPoser>(std::move(bench_teacher.networks), precision);
+  teacher.poser = std::make_shared<full::FullPoser>(std::move(bench_teacher.networks), precision);
   teacher.character = load_full_system_image(options.full, options.engine, device);
   const auto poses = distill::make_builtin_pose_sampler();
   std::printf("bench distill: %s teacher sizes (%.1f M parameters, %s), %s, %d thread(s), device %s, batch %d, %d "
               "step(s) after %d warm-up\n",
               bench_teacher.sizes.c_str(), static_cast<double>(bench_teacher.parameters) / 1e6,
               bench_teacher.random_weights ? "random weights" : "official weights",
-              full_precision_name(precision).c_str(), threads, device.str().c_str(), options.batch, options.steps,
+              full::full_precision_name(precision).c_str(), threads, device.str().c_str(), options.batch, options.steps,
               options.warmup);
 
   const torch::Tensor mask = torch::ones({4, 128, 128});
@@ -102,7 +102,7 @@ void run_distill_bench(const DistillBenchOptions& options) {
         options, device);
     print_row("face morpher", t, options.batch);
     face_rate = 1000.0 * options.batch / t.step_ms;
-    std::printf("RESULT engine=distill-face-%s-%s examples_per_s=%.4f\n", full_precision_name(precision).c_str(),
+    std::printf("RESULT engine=distill-face-%s-%s examples_per_s=%.4f\n", full::full_precision_name(precision).c_str(),
                 device.is_cuda() ? "cuda" : "cpu", face_rate);
   }
   if (options.part != "face") {
@@ -116,7 +116,7 @@ void run_distill_bench(const DistillBenchOptions& options) {
         options, device);
     print_row("body morpher", t, options.batch);
     body_rate = 1000.0 * options.batch / t.step_ms;
-    std::printf("RESULT engine=distill-body-%s-%s examples_per_s=%.4f\n", full_precision_name(precision).c_str(),
+    std::printf("RESULT engine=distill-body-%s-%s examples_per_s=%.4f\n", full::full_precision_name(precision).c_str(),
                 device.is_cuda() ? "cuda" : "cpu", body_rate);
   }
   if (face_rate > 0 && body_rate > 0) {

@@ -2,6 +2,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/full_system.h"
+#include "inference/full/teacher_networks.h"
 #include "inference/pose/pose_tensor.h"
 #include "inference/util/errors.h"
 
@@ -45,7 +46,7 @@ torch::Tensor bench_image(const FullBenchOptions& options, const torch::Device& 
 void run_full_bench(const FullBenchOptions& options) {
   const int threads = apply_thread_count(options.engine.threads);
   const torch::Device device = options.engine.torch_device();
-  const FullPrecision precision = full_system_precision(options.full, device);
+  const full::FullPrecision precision = full_system_precision(options.full, device);
   // Every frame has the same shapes, so cuDNN may time its algorithms once and keep the fastest.
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
   BenchTeacher teacher = load_bench_teacher(options.full, options.official, device);
@@ -53,41 +54,41 @@ void run_full_bench(const FullBenchOptions& options) {
               "warm-up\n",
               teacher.sizes.c_str(), static_cast<double>(teacher.parameters) / 1e6,
               teacher.random_weights ? "random weights" : ("weights from " + options.full.tha4_dir).c_str(),
-              full_precision_name(precision).c_str(), threads, device.str().c_str(), options.frames, options.warmup);
+              full::full_precision_name(precision).c_str(), threads, device.str().c_str(), options.frames,
+              options.warmup);
   const torch::Tensor image = bench_image(options, device);
-  FullPoser poser(std::move(teacher.networks), precision);
+  full::FullPoser poser(std::move(teacher.networks), precision);
 
   std::mt19937 rng(1234);
-  FullPoserTimings first;
+  full::FullPoserTimings first;
   for (int i = 0; i < options.warmup; ++i) poser.pose(image, pose_to_tensor(random_pose(rng), device), i == 0 ? &first : nullptr);
-  std::vector<FullPoserTimings> timings(static_cast<std::size_t>(options.frames));
+  std::vector<full::FullPoserTimings> timings(static_cast<std::size_t>(options.frames));
   for (auto& t : timings) poser.pose(image, pose_to_tensor(random_pose(rng), device), &t);
   if (options.warmup == 0) first = timings.front();
 
-  const auto column = [&](const std::function<double(const FullPoserTimings&)>& field) {
+  const auto column = [&](const std::function<double(const full::FullPoserTimings&)>& field) {
     std::vector<double> values;
     for (const auto& t : timings) values.push_back(field(t));
     return median(values);
   };
-  const double total = column([](const FullPoserTimings& t) { return t.total(); });
-  std::printf("  frame                      median %10.1f ms   %7.3f frames/s   peak memory %.0f MiB\n", total,
+  const double total = column([](const full::FullPoserTimings& t) { return t.total(); });
+  std::printf("  %-38s median %10.1f ms   %7.3f frames/s   peak memory %.0f MiB\n", "frame", total,
               1000.0 / total, peak_memory_mib());
-  const std::vector<std::pair<const char*, std::function<double(const FullPoserTimings&)>>> rows = {
-      {"eyebrow_decomposer", [](const FullPoserTimings& t) { return t.eyebrow_decomposer; }},
-      {"eyebrow_morphing_combiner", [](const FullPoserTimings& t) { return t.eyebrow_morphing_combiner; }},
-      {"face_morpher", [](const FullPoserTimings& t) { return t.face_morpher; }},
-      {"body_morpher (rotator)", [](const FullPoserTimings& t) { return t.body_morpher; }},
-      {"upscaler (editor)", [](const FullPoserTimings& t) { return t.upscaler; }},
-      {"crops, pastes, resizes", [](const FullPoserTimings& t) { return t.other; }},
-  };
+  // One line per network, named by its mode_07 key and, where it differs, the paper's name.
+  std::vector<std::pair<std::string, std::function<double(const full::FullPoserTimings&)>>> rows;
+  for (const full::TeacherNetworkNames& names : full::kTeacherNetworks) {
+    rows.emplace_back(full::module_and_paper_name(names.network),
+                      [network = names.network](const full::FullPoserTimings& t) { return t.of(network); });
+  }
+  rows.emplace_back("crops, pastes, resizes", [](const full::FullPoserTimings& t) { return t.other; });
   for (const auto& [name, field] : rows) {
     const double ms = column(field);
-    std::printf("  %-26s median %10.1f ms   %5.1f%%\n", name, ms, 100.0 * ms / total);
+    std::printf("  %-38s median %10.1f ms   %5.1f%%\n", name.c_str(), ms, 100.0 * ms / total);
   }
   std::printf("  (the decomposer depends on the picture only and is cached across frames; uncached it took %.1f ms)\n",
               first.eyebrow_decomposer);
   // For scripts/gpu-check.sh's table (the student benchmarks print the same form).
-  std::printf("RESULT engine=teacher-%s-%s median_ms=%.3f\n", full_precision_name(precision).c_str(),
+  std::printf("RESULT engine=teacher-%s-%s median_ms=%.3f\n", full::full_precision_name(precision).c_str(),
               device.is_cuda() ? "cuda" : "cpu", total);
 }
 

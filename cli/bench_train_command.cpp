@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/full_system.h"
 #include "inference/fast/cpu_features.h"
+#include "inference/full/teacher_networks.h"
 #include "inference/rotator_training/body_rotator_task.h"
 #include "inference/rotator_training/synthetic_dataset.h"
 #include "inference/training/adam_state.h"
@@ -67,7 +68,8 @@ void run_train_bench(const TrainBenchOptions& options) {
   keep_freed_memory_for_reuse();
   const int threads = apply_thread_count(options.threads);
   const torch::Device device = parse_device(options.device);
-  const FullSystemConfig sizes = options.official ? FullSystemConfig::official() : FullSystemConfig::reduced();
+  const full::FullSystemConfig sizes =
+      options.official ? full::FullSystemConfig::official() : full::FullSystemConfig::reduced();
   char folder_template[] = "/tmp/tha4-bench-train-XXXXXX";
   if (::mkdtemp(folder_template) == nullptr) throw Error("cannot create a temporary folder in /tmp");
   const fs::path folder = folder_template;
@@ -82,7 +84,8 @@ void run_train_bench(const TrainBenchOptions& options) {
   const rt::RotatorBatch batch = dataset->batch(all, device);
   // A random rotator stands in for the trained one that makes the editor's coarse inputs.
   torch::manual_seed(0);
-  write_tensor_archive(folder / "body_morpher.pt", module_state_dict(*HalfResRotator(sizes.body_morpher)));
+  const std::string_view rotator_file = full::names_of(full::TeacherNetwork::kHalfResRotator).weight_file;
+  write_tensor_archive(folder / rotator_file, module_state_dict(*full::HalfResRotator(sizes.body_morpher)));
 
   std::printf("bench train: %s sizes, %d thread(s), device %s, batch %d, %d step(s) after %d warm-up, cpu %s\n",
               options.official ? "official" : "reduced", threads, device.str().c_str(), options.batch, options.steps,
@@ -94,7 +97,7 @@ void run_train_bench(const TrainBenchOptions& options) {
     settings.rotator = sizes.body_morpher;
     settings.editor = sizes.upscaler;
     settings.device = device;
-    settings.coarse_rotator_weights = folder / "body_morpher.pt";
+    settings.coarse_rotator_weights = folder / rotator_file;
     rt::BodyRotatorTask task(dataset, phi, settings);
     double schedule_seconds = 0;
     int64_t begins = 0;

@@ -86,7 +86,7 @@ fs::path teacher_folder(const RunOptions& options) {
   if (!options.tha4_dir.empty()) return options.tha4_dir;
   if (const char* env = std::getenv("THA4_TEACHER_DIR"); env && *env) return env;
   throw FullSystemError("distillation needs the full THA4 system as its teacher: pass its weight folder with "
-                        "--tha4-dir (or set THA4_TEACHER_DIR)\n" + full_system_download_help());
+                        "--tha4-dir (or set THA4_TEACHER_DIR)\n" + full::full_system_download_help());
 }
 
 // The checks every process would make, done once before any process starts, so that a bad input is one
@@ -96,7 +96,7 @@ void check_inputs(const RunOptions& options) {
   distill::read_distill_character(config.character_image_file_name);
   distill::read_face_mask(config.face_mask_image_file_name);
   distill::check_output_folder_writable(config.prefix);
-  check_full_system_folder(teacher_folder(options));
+  full::check_full_system_folder(teacher_folder(options));
 }
 
 void run_worker(const RunOptions& options) {
@@ -118,8 +118,8 @@ void run_worker(const RunOptions& options) {
   run.snapshot_every = positive(options.snapshot_every);
   run.sample_every = positive(options.sample_every);
   run.device = device;
-  run.teacher_precision = parse_full_precision(options.precision);
-  require_precision_supported(run.teacher_precision, device);
+  run.teacher_precision = full::parse_full_precision(options.precision);
+  full::require_precision_supported(run.teacher_precision, device);
   run.communicator = process.communicator.get();
   if (rank == 0) {
     run.progress = &std::cerr;

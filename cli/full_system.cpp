@@ -12,8 +12,7 @@ namespace tha4::cli {
 
 void FullSystemOptions::add_to(CLI::App& command) {
   command.add_option("--tha4-dir", tha4_dir,
-                     "--model full: folder with the official teacher weights (eyebrow_decomposer.pt, "
-                     "eyebrow_morphing_combiner.pt, face_morpher.pt, body_morpher.pt, upscaler.pt)");
+                     "--model full: folder with the official teacher weights (" + full::weight_file_list() + ")");
   command.add_option("--full-config", config_json,
                      "--model full: network sizes as a teacher_pipeline.json-style file (default: the official ones)")
       ->check(CLI::ExistingFile);
@@ -26,15 +25,15 @@ void FullSystemOptions::add_to(CLI::App& command) {
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
 }
 
-FullPrecision full_system_precision(const FullSystemOptions& options, const torch::Device& device) {
-  const FullPrecision precision = parse_full_precision(options.precision);
-  require_precision_supported(precision, device);
+full::FullPrecision full_system_precision(const FullSystemOptions& options, const torch::Device& device) {
+  const full::FullPrecision precision = full::parse_full_precision(options.precision);
+  full::require_precision_supported(precision, device);
   return precision;
 }
 
-FullSystemConfig full_system_config(const FullSystemOptions& options) {
-  if (options.config_json.empty()) return FullSystemConfig::official();
-  return full_system_config_from_pipeline_json(read_json_file(options.config_json));
+full::FullSystemConfig full_system_config(const FullSystemOptions& options) {
+  if (options.config_json.empty()) return full::FullSystemConfig::official();
+  return full::full_system_config_from_pipeline_json(full::read_json_file(options.config_json));
 }
 
 torch::Tensor load_full_system_image(const FullSystemOptions& options, const EngineOptions& engine,
@@ -51,15 +50,15 @@ BenchTeacher load_bench_teacher(const FullSystemOptions& options, bool official_
   const bool official = official_sizes || !options.tha4_dir.empty();
   BenchTeacher teacher;
   teacher.sizes = !options.config_json.empty() ? "--full-config" : official ? "official" : "reduced";
-  const FullSystemConfig config = !options.config_json.empty() ? full_system_config(options)
-                                  : official                   ? FullSystemConfig::official()
-                                                               : FullSystemConfig::reduced();
+  const full::FullSystemConfig config = !options.config_json.empty() ? full_system_config(options)
+                                        : official                   ? full::FullSystemConfig::official()
+                                                                     : full::FullSystemConfig::reduced();
   teacher.random_weights = options.tha4_dir.empty();
   if (!teacher.random_weights) {
-    teacher.networks = load_full_system(options.tha4_dir, config, device);
+    teacher.networks = full::load_full_system(options.tha4_dir, config, device);
   } else {
     torch::manual_seed(0);
-    teacher.networks = FullSystemNetworks::create(config);
+    teacher.networks = full::FullSystemNetworks::create(config);
     teacher.networks.to(device);
   }
   for (const auto& [name, module] : teacher.networks.named_modules()) {

@@ -23,10 +23,10 @@ struct FullSystemOptions {
 };
 
 // --precision, checked against `device` before anything slow is loaded (fp16 needs CUDA).
-FullPrecision full_system_precision(const FullSystemOptions& options, const torch::Device& device);
+full::FullPrecision full_system_precision(const FullSystemOptions& options, const torch::Device& device);
 
 // The configuration --full-config names, or the official one.
-FullSystemConfig full_system_config(const FullSystemOptions& options);
+full::FullSystemConfig full_system_config(const FullSystemOptions& options);
 
 // The character picture as a (1, 4, 512, 512) reference tensor on `device`: --image, else the image of
 // --character's model folder. The same checks as the student path (512×512 RGBA with transparency).
@@ -37,7 +37,7 @@ torch::Tensor load_full_system_image(const FullSystemOptions& options, const Eng
 // the values). Sizes: --full-config, else the official ones for `official` or real weights, else the reduced
 // test sizes.
 struct BenchTeacher {
-  FullSystemNetworks networks;
+  full::FullSystemNetworks networks;
   std::string sizes;  // "official", "reduced" or "--full-config"
   int64_t parameters = 0;
   bool random_weights = true;

@@ -60,19 +60,20 @@ void run_full_render(const RenderOptions& options) {
   const std::vector<Pose> poses = requested_poses(options);
   if (options.full.tha4_dir.empty()) {
     throw Error("--model full needs --tha4-dir (the folder with the five official weight files)\n" +
-                full_system_download_help());
+                full::full_system_download_help());
   }
   apply_thread_count(options.engine.threads);
   const torch::Device device = options.engine.torch_device();
-  const FullPrecision precision = full_system_precision(options.full, device);
+  const full::FullPrecision precision = full_system_precision(options.full, device);
   const torch::Tensor image = load_full_system_image(options.full, options.engine, device);
-  FullPoser poser(load_full_system(options.full.tha4_dir, full_system_config(options.full), device), precision);
+  full::FullPoser poser(full::load_full_system(options.full.tha4_dir, full_system_config(options.full), device),
+                        precision);
   const DisplayPath display = parse_display(options.display);
   for (std::size_t i = 0; i < poses.size(); ++i) {
     const std::vector<torch::Tensor> outputs = poser.pose(image, pose_to_tensor(poses[i], device));
     const std::filesystem::path file = output_file(options, i);
     write_png(output_tensor_to_rgba8(outputs[static_cast<std::size_t>(options.output_index)][0], display), file);
-    std::cout << file.string() << "  (full system, " << full_output_name(options.output_index)
+    std::cout << file.string() << "  (full system, " << full::output_name(options.output_index)
               << ", pose: " << (format_pose(poses[i]).empty() ? "rest" : format_pose(poses[i])) << ")\n";
   }
 }
@@ -120,7 +121,7 @@ void add_render_command(CLI::App& app) {
   command->add_option("--output-index", options->output_index,
                       "Which output: 0 blended image, 1 alpha, 2 colour change, 3 warped, 4 grid change, 5 face; "
                       "--model full: 0 to 32 in mode_07's order (0 is the final image)")
-      ->check(CLI::Range(0, full_output::kCount - 1));
+      ->check(CLI::Range(0, full::output::kCount - 1));
   command->add_option("--display", options->display,
                       "round: the reference manual poser's bytes (default); truncate: the puppeteers'; straight: "
                       "un-premultiplied alpha for compositing; premultiplied: the OBS source's texture")

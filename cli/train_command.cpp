@@ -68,8 +68,8 @@ rt::RotatorTrainingOptions training_options(const TrainOptions& options) {
   run.vgg16 = vgg16_file(options);
   run.out = options.out;
   run.sizes = !options.full_config.empty()
-                  ? full_system_config_from_pipeline_json(read_json_file(options.full_config))
-                  : options.sizes == "reduced" ? FullSystemConfig::reduced() : FullSystemConfig::official();
+                  ? full::full_system_config_from_pipeline_json(full::read_json_file(options.full_config))
+                  : options.sizes == "reduced" ? full::FullSystemConfig::reduced() : full::FullSystemConfig::official();
   if (!options.phases.empty()) run.phase_lengths = parse_phase_lengths(options.phases);
   run.batch_size = options.batch_size;
   run.skip_bad_examples = options.skip_bad_examples;
@@ -123,12 +123,13 @@ void add_network_command(CLI::App& train, rt::RotatorNetwork network, const char
       ->required();
   command->add_option("--vgg16", options->vgg16, "torchvision's vgg16 state dict, zip format (default: $THA4_VGG16)");
   command->add_option("--out", options->out,
-                      std::string("Output folder: ") + (editor ? "upscaler.pt" : "body_morpher.pt") +
-                          ", and the run's state under it (resumed when present)")
+                      "Output folder: " + rt::network_file_stem(network) +
+                          ".pt, and the run's state under it (resumed when present)")
       ->required();
   if (editor) {
+    const std::string rotator_file = rt::network_file_stem(rt::RotatorNetwork::kHalfResRotator) + ".pt";
     command->add_option("--rotator", options->rotator,
-                        "The trained half-resolution rotator (body_morpher.pt) that makes phase 3's coarse inputs")
+                        "The trained half-resolution rotator (" + rotator_file + ") that makes phase 3's coarse inputs")
         ->check(CLI::ExistingFile);
   }
   command->add_option("--sizes", options->sizes, "Network sizes: official (default) or reduced (the tests' small ones)")

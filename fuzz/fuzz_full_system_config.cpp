@@ -15,9 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const nlohmann::json pipeline = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
   if (pipeline.is_discarded()) return 0;
   try {
-    const tha4::FullSystemConfig config = tha4::full_system_config_from_pipeline_json(pipeline);
-    config.body_morpher.validate();
-    config.upscaler.validate();
+    const tha4::full::FullSystemConfig config = tha4::full::full_system_config_from_pipeline_json(pipeline);
+    config.validate();
   } catch (const tha4::Error&) {
   }
   return 0;

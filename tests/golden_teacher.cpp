@@ -58,15 +58,16 @@ torch::Tensor TeacherPipelineGolden::output(int index) const {
 
 TeacherPipelineGolden load_teacher_pipeline_golden() {
   TeacherPipelineGolden golden;
-  golden.json = read_json_file(teacher_golden_dir() / "teacher_pipeline.json");
+  golden.json = full::read_json_file(teacher_golden_dir() / "teacher_pipeline.json");
   golden.tensors = read_tensor_archive(teacher_golden_dir() / "teacher_pipeline.pt");
   golden.image = find_tensor(golden.tensors, "image", "teacher_pipeline.pt");
   golden.pose = find_tensor(golden.tensors, "pose", "teacher_pipeline.pt");
   return golden;
 }
 
-FullSystemNetworks load_teacher_pipeline_networks(const TeacherPipelineGolden& golden) {
-  FullSystemNetworks networks = FullSystemNetworks::create(full_system_config_from_pipeline_json(golden.json));
+full::FullSystemNetworks load_teacher_pipeline_networks(const TeacherPipelineGolden& golden) {
+  full::FullSystemNetworks networks =
+      full::FullSystemNetworks::create(full::full_system_config_from_pipeline_json(golden.json));
   for (const auto& [name, module] : networks.named_modules()) {
     load_state_dict(*module, load_teacher_network_weights(name), name + ".pt");
     module->eval();
@@ -79,7 +80,7 @@ TeacherNetworkGolden load_teacher_network_golden(const std::string& name) {
   const auto tensors = read_tensor_archive(file);
   TeacherNetworkGolden golden;
   golden.name = name;
-  golden.json = read_json_file(teacher_golden_dir() / (name + ".json"));
+  golden.json = full::read_json_file(teacher_golden_dir() / (name + ".json"));
   for (const auto& tensor : tensors) {
     if (starts_with(tensor.name, "weights.")) golden.weights.push_back({tensor.name.substr(8), tensor.tensor});
   }
@@ -90,24 +91,24 @@ TeacherNetworkGolden load_teacher_network_golden(const std::string& name) {
 
 BuiltTeacherNetwork build_teacher_network(const std::string& name, const nlohmann::json& args) {
   if (name == "eyebrow_decomposer") {
-    EyebrowDecomposer net(eyebrow_decomposer_config_from_json(args));
+    full::EyebrowDecomposer net(full::eyebrow_decomposer_config_from_json(args));
     return {net.ptr(), [net](const std::vector<torch::Tensor>& in) mutable { return net->forward(in.at(0)); }};
   }
   if (name == "eyebrow_morphing_combiner") {
-    EyebrowMorphingCombiner net(eyebrow_morphing_combiner_config_from_json(args));
+    full::EyebrowMorphingCombiner net(full::eyebrow_morphing_combiner_config_from_json(args));
     return {net.ptr(),
             [net](const std::vector<torch::Tensor>& in) mutable { return net->forward(in.at(0), in.at(1), in.at(2)); }};
   }
   if (name == "face_morpher") {
-    FaceMorpher net(face_morpher_config_from_json(args));
+    full::FaceMorpher net(full::face_morpher_config_from_json(args));
     return {net.ptr(), [net](const std::vector<torch::Tensor>& in) mutable { return net->forward(in.at(0), in.at(1)); }};
   }
   if (name == "body_morpher") {
-    HalfResRotator net(half_res_rotator_config_from_json(args));
+    full::HalfResRotator net(full::half_res_rotator_config_from_json(args));
     return {net.ptr(), [net](const std::vector<torch::Tensor>& in) mutable { return net->forward(in.at(0), in.at(1)); }};
   }
   if (name == "upscaler") {
-    Editor net(editor_config_from_json(args));
+    full::Editor net(full::editor_config_from_json(args));
     return {net.ptr(), [net](const std::vector<torch::Tensor>& in) mutable {
               return net->forward(in.at(0), in.at(1), in.at(2), in.at(3));
             }};
@@ -117,9 +118,9 @@ BuiltTeacherNetwork build_teacher_network(const std::string& name, const nlohman
 
 void write_teacher_weight_folder(const std::filesystem::path& folder) {
   std::filesystem::create_directories(folder);
-  for (const auto file : full_system_weight_files()) {
-    const std::string name = std::filesystem::path(file).stem().string();
-    write_tensor_archive(folder / file, load_teacher_network_weights(name), "cuda:0");
+  for (const full::TeacherNetworkNames& names : full::kTeacherNetworks) {
+    const std::string name(names.reference_module);  // the golden files are named by the mode_07 key too
+    write_tensor_archive(folder / names.weight_file, load_teacher_network_weights(name), "cuda:0");
   }
 }
 

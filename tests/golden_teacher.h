@@ -46,7 +46,7 @@ TeacherPipelineGolden load_teacher_pipeline_golden();
 
 // The five networks of the pipeline's configuration with the per-network golden weights, in eval mode, on
 // the CPU.
-FullSystemNetworks load_teacher_pipeline_networks(const TeacherPipelineGolden& golden);
+full::FullSystemNetworks load_teacher_pipeline_networks(const TeacherPipelineGolden& golden);
 
 // A teacher network built from its mode_07 name and a reference Args constructor (JSON), with a forward
 // that takes the reference forward's positional inputs and returns its output list.

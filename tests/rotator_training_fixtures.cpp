@@ -29,9 +29,9 @@ fs::path write_random_vgg16(const fs::path& folder, uint64_t seed) {
 
 // Small networks with the official topology: attention on the last level, 8 heads, dropout on (the loop's
 // RNG must carry it through a resume).
-tha4::FullSystemConfig tiny_sizes() {
-  tha4::FullSystemConfig sizes = tha4::FullSystemConfig::reduced();
-  for (tha4::UnetConfig* unet : {&sizes.body_morpher.unet, &sizes.upscaler.unet}) {
+tha4::full::FullSystemConfig tiny_sizes() {
+  tha4::full::FullSystemConfig sizes = tha4::full::FullSystemConfig::reduced();
+  for (tha4::full::UnetConfig* unet : {&sizes.body_morpher.unet, &sizes.upscaler.unet}) {
     unet->model_channels = 32;  // GroupNorm's 32 groups must divide every width, skips included
     unet->cond_internal_channels = 32;
     unet->num_middle_res_blocks = 2;
@@ -67,7 +67,7 @@ std::vector<double> exact_terms(rt::BodyRotatorTask& task, const rt::RotatorData
 }
 
 rt::BodyRotatorTaskSettings tiny_task_settings(rt::RotatorNetwork network, std::vector<int64_t> phases) {
-  const tha4::FullSystemConfig sizes = tiny_sizes();
+  const tha4::full::FullSystemConfig sizes = tiny_sizes();
   rt::BodyRotatorTaskSettings settings;
   settings.network = network;
   settings.rotator = sizes.body_morpher;

@@ -21,7 +21,7 @@ std::filesystem::path write_random_vgg16(const std::filesystem::path& folder, ui
 
 // Small networks with the official topology: attention on the last level, 8 heads, dropout on (the loop's
 // RNG must carry it through a resume).
-FullSystemConfig tiny_sizes();
+full::FullSystemConfig tiny_sizes();
 
 torch::Tensor random_images(int64_t n, int64_t size, uint64_t seed);
 

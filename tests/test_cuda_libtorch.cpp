@@ -67,10 +67,10 @@ using tha4::test::mean_abs;
 using tha4::test::psnr_db;
 
 // The golden pipeline's networks on the GPU in `precision`.
-FullPoser cuda_teacher(const tha4::test::TeacherPipelineGolden& golden, FullPrecision precision) {
-  FullSystemNetworks networks = tha4::test::load_teacher_pipeline_networks(golden);
+full::FullPoser cuda_teacher(const tha4::test::TeacherPipelineGolden& golden, full::FullPrecision precision) {
+  full::FullSystemNetworks networks = tha4::test::load_teacher_pipeline_networks(golden);
   networks.to(torch::kCUDA);
-  return FullPoser(std::move(networks), precision);
+  return full::FullPoser(std::move(networks), precision);
 }
 
 }  // namespace
@@ -103,24 +103,24 @@ TEST_CASE("cuda libtorch: the teacher on CUDA in fp32 matches the reference end 
   if (skip_without_cuda()) return;
   const NoTf32 no_tf32;
   const tha4::test::TeacherPipelineGolden golden = tha4::test::load_teacher_pipeline_golden();
-  FullPoser poser = cuda_teacher(golden, FullPrecision::kFloat32);
+  full::FullPoser poser = cuda_teacher(golden, full::FullPrecision::kFloat32);
   const torch::Tensor image = golden.image.to(torch::kCUDA);
   const auto& listed = golden.json.at("outputs");
   for (int64_t k = 0; k < golden.pose.size(0); ++k) {
     INFO("pose " << k);
     const auto outputs = poser.pose(image, golden.pose.slice(0, k, k + 1).to(torch::kCUDA));
-    REQUIRE(outputs.size() == static_cast<std::size_t>(full_output::kCount));
-    for (int i = 0; i < full_output::kCount; ++i) {
+    REQUIRE(outputs.size() == static_cast<std::size_t>(full::output::kCount));
+    for (int i = 0; i < full::output::kCount; ++i) {
       const auto& entry = listed.at(static_cast<std::size_t>(i));
       if (!entry.at("stored").get<bool>()) continue;
-      INFO("output " << i << " (" << full_output_name(i) << ")");
+      INFO("output " << i << " (" << full::output_name(i) << ")");
       const torch::Tensor stored = golden.output(i);
       const torch::Tensor expected = entry.at("pose_independent").get<bool>() ? stored : stored[k].unsqueeze(0);
       const torch::Tensor& actual = outputs[static_cast<std::size_t>(i)];
       const double max_diff = max_abs(actual, expected);
       const double mean_diff = mean_abs(actual, expected);
       std::printf("teacher on cuda fp32 pose %lld output %d (%s): max abs %.3g (tol %.0e), mean abs %.3g (tol %.0e)\n",
-                  static_cast<long long>(k), i, full_output_name(i).c_str(), max_diff, kTeacherGpuMaxAbs, mean_diff,
+                  static_cast<long long>(k), i, full::output_name(i).c_str(), max_diff, kTeacherGpuMaxAbs, mean_diff,
                   kTeacherGpuMeanAbs);
       CHECK(max_diff <= kTeacherGpuMaxAbs);
       CHECK(mean_diff <= kTeacherGpuMeanAbs);
@@ -132,8 +132,8 @@ TEST_CASE("cuda libtorch: the teacher in fp16 on CUDA stays close to fp32", "[cu
   if (skip_without_cuda()) return;
   const NoTf32 no_tf32;  // the fp32 side as exact as it gets
   const tha4::test::TeacherPipelineGolden golden = tha4::test::load_teacher_pipeline_golden();
-  FullPoser fp32 = cuda_teacher(golden, FullPrecision::kFloat32);
-  FullPoser fp16 = cuda_teacher(golden, FullPrecision::kFloat16);
+  full::FullPoser fp32 = cuda_teacher(golden, full::FullPrecision::kFloat32);
+  full::FullPoser fp16 = cuda_teacher(golden, full::FullPrecision::kFloat16);
   const torch::Tensor image = golden.image.to(torch::kCUDA);
   for (int64_t k = 0; k < golden.pose.size(0); ++k) {
     INFO("pose " << k);
@@ -144,8 +144,8 @@ TEST_CASE("cuda libtorch: the teacher in fp16 on CUDA stays close to fp32", "[cu
       CHECK(output.scalar_type() == torch::kFloat32);
       CHECK(torch::isfinite(output).all().item<bool>());  // no fp16 overflow anywhere
     }
-    const double psnr = psnr_db(actual[full_output::kFinalImage], expected[full_output::kFinalImage]);
-    const double max_diff = max_abs(actual[full_output::kFinalImage], expected[full_output::kFinalImage]);
+    const double psnr = psnr_db(actual[full::output::kFinalImage], expected[full::output::kFinalImage]);
+    const double max_diff = max_abs(actual[full::output::kFinalImage], expected[full::output::kFinalImage]);
     std::printf("teacher on cuda fp16 vs fp32 pose %lld, final image: PSNR %.2f dB (min %.0f), max abs %.3g (max %.2g)\n",
                 static_cast<long long>(k), psnr, kTeacherFp16MinPsnrDb, max_diff, kTeacherFp16MaxAbs);
     CHECK(psnr >= kTeacherFp16MinPsnrDb);

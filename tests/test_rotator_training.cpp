@@ -98,7 +98,7 @@ TEST_CASE("rotator training: a tiny editor run switches to the coarse inputs in 
   auto phi = std::make_shared<rt::PerceptualLoss>(rt::load_vgg16_features(write_random_vgg16(dir.path())));
   torch::manual_seed(3);
   tha4::write_tensor_archive(dir.path() / "body_morpher.pt",
-                             tha4::module_state_dict(*tha4::HalfResRotator(tiny_sizes().body_morpher)));
+                             tha4::module_state_dict(*tha4::full::HalfResRotator(tiny_sizes().body_morpher)));
   rt::BodyRotatorTaskSettings settings = tiny_task_settings(rt::RotatorNetwork::kEditor, {8, 8, 160});
   CHECK_THAT(error_of([&] { rt::BodyRotatorTask(dataset, phi, settings); }), Contains("--rotator"));
   settings.coarse_rotator_weights = dir.path() / "body_morpher.pt";

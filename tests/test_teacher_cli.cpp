@@ -83,7 +83,7 @@ TEST_CASE("teacher cli: bench full reports the time per frame and per network", 
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Contains("reduced sizes") && Contains("median") && Contains("upscaler (editor)") &&
-                           Contains("body_morpher (rotator)") && Contains("eyebrow_decomposer") &&
+                           Contains("body_morpher (half-resolution rotator)") && Contains("eyebrow_decomposer") &&
                            Contains("RESULT engine=teacher-fp32-cpu median_ms="));
 }
 

@@ -54,7 +54,7 @@ std::map<std::string, ManifestNetwork> read_teacher_manifest() {
 TEST_CASE("teacher: the official configuration's state dicts equal the manifest", "[teacher][manifest]") {
   const auto manifest = read_teacher_manifest();
   REQUIRE(manifest.size() == 5);
-  const FullSystemNetworks networks = FullSystemNetworks::create(FullSystemConfig::official());
+  const full::FullSystemNetworks networks = full::FullSystemNetworks::create(full::FullSystemConfig::official());
   int64_t total = 0;
   for (const auto& [name, module] : networks.named_modules()) {
     INFO("network " << name);

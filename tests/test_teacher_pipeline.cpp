@@ -50,7 +50,7 @@ TEST_CASE("teacher: pipeline stages match the reference, each fed the stored out
   torch::set_num_threads(2);
   torch::NoGradGuard no_grad;
   const PipelineGolden golden = load_teacher_pipeline_golden();
-  FullSystemNetworks networks = load_teacher_pipeline_networks(golden);
+  full::FullSystemNetworks networks = load_teacher_pipeline_networks(golden);
   const torch::Tensor& image = golden.image;
 
   // The README's stage table, written out independently of FullPoser.
@@ -86,18 +86,18 @@ TEST_CASE("teacher: pipeline stages match the reference, each fed the stored out
 TEST_CASE("teacher: the five-step pipeline matches the reference end to end", "[teacher][parity]") {
   torch::set_num_threads(2);
   const PipelineGolden golden = load_teacher_pipeline_golden();
-  FullPoser poser(load_teacher_pipeline_networks(golden));
+  full::FullPoser poser(load_teacher_pipeline_networks(golden));
   const auto& listed = golden.json.at("outputs");
-  REQUIRE(listed.size() == static_cast<std::size_t>(full_output::kCount));
+  REQUIRE(listed.size() == static_cast<std::size_t>(full::output::kCount));
 
   for (int64_t k = 0; k < golden.pose.size(0); ++k) {
     INFO("pose " << k << " (" << golden.json.at("poses").at("names").at(static_cast<std::size_t>(k)).get<std::string>() << ")");
     const auto outputs = poser.pose(golden.image, golden.pose.slice(0, k, k + 1));
-    REQUIRE(outputs.size() == static_cast<std::size_t>(full_output::kCount));
-    for (int i = 0; i < full_output::kCount; ++i) {
+    REQUIRE(outputs.size() == static_cast<std::size_t>(full::output::kCount));
+    for (int i = 0; i < full::output::kCount; ++i) {
       const auto& entry = listed.at(static_cast<std::size_t>(i));
       INFO("output " << i);
-      CHECK(full_output_name(i) == entry.at("name").get<std::string>());
+      CHECK(full::output_name(i) == entry.at("name").get<std::string>());
       auto shape = entry.at("shape").get<std::vector<int64_t>>();
       shape[0] = 1;  // the JSON lists the three poses together
       CHECK(outputs[static_cast<std::size_t>(i)].sizes().vec() == shape);
@@ -109,7 +109,7 @@ TEST_CASE("teacher: the five-step pipeline matches the reference end to end", "[
       const double mean_diff = mean_abs(outputs[static_cast<std::size_t>(i)], expected);
       std::printf("teacher pipeline end-to-end pose %lld output %d (%s): max abs %.3g (tol %.0e), mean abs %.3g "
                   "(tol %.0e)\n",
-                  static_cast<long long>(k), i, full_output_name(i).c_str(), max_diff, kEndToEndMaxTolerance,
+                  static_cast<long long>(k), i, full::output_name(i).c_str(), max_diff, kEndToEndMaxTolerance,
                   mean_diff, kEndToEndMeanTolerance);
       CHECK(max_diff <= kEndToEndMaxTolerance);
       CHECK(mean_diff <= kEndToEndMeanTolerance);
@@ -118,15 +118,15 @@ TEST_CASE("teacher: the five-step pipeline matches the reference end to end", "[
 }
 
 // mode_07's geometry with very few channels and random weights: enough to watch the cache, and cheap.
-FullSystemConfig tiny_config() {
-  FullSystemConfig config = FullSystemConfig::reduced();
-  config.eyebrow_decomposer.start_channels = config.eyebrow_morphing_combiner.start_channels =
-      config.face_morpher.start_channels = 4;
-  config.eyebrow_decomposer.max_channels = config.eyebrow_morphing_combiner.max_channels =
-      config.face_morpher.max_channels = 8;
-  config.eyebrow_decomposer.num_bottleneck_blocks = config.eyebrow_morphing_combiner.num_bottleneck_blocks =
-      config.face_morpher.num_bottleneck_blocks = 1;
-  for (UnetConfig* unet : {&config.body_morpher.unet, &config.upscaler.unet}) {
+full::FullSystemConfig tiny_config() {
+  full::FullSystemConfig config = full::FullSystemConfig::reduced();
+  for (full::EncoderFields* encoder : {&config.eyebrow_decomposer.encoder, &config.eyebrow_morphing_combiner.encoder,
+                                       &config.face_morpher.encoder}) {
+    encoder->start_channels = 4;
+    encoder->max_channels = 8;
+    encoder->num_bottleneck_blocks = 1;
+  }
+  for (full::UnetConfig* unet : {&config.body_morpher.unet, &config.upscaler.unet}) {
     unet->model_channels = 8;
     unet->cond_internal_channels = 8;
     unet->num_middle_res_blocks = 1;
@@ -138,7 +138,7 @@ TEST_CASE("teacher: the decomposer cache follows the image's content, not the te
   torch::set_num_threads(2);
   const PipelineGolden golden = load_teacher_pipeline_golden();
   torch::manual_seed(7);
-  FullPoser poser(FullSystemNetworks::create(tiny_config()));
+  full::FullPoser poser(full::FullSystemNetworks::create(tiny_config()));
   torch::Tensor image = golden.image.clone();
   const torch::Tensor rest = golden.pose.slice(0, 0, 1);
   const torch::Tensor expressive = golden.pose.slice(0, 1, 2);
@@ -147,27 +147,27 @@ TEST_CASE("teacher: the decomposer cache follows the image's content, not the te
   CHECK_FALSE(poser.last_call_used_decomposer_cache());
   auto second = poser.pose(image, expressive);
   CHECK(poser.last_call_used_decomposer_cache());
-  for (int i = full_output::kDecomposer; i < full_output::kCount; ++i) {
+  for (int i = full::output::kDecomposer; i < full::output::kCount; ++i) {
     CHECK(torch::equal(first[static_cast<std::size_t>(i)], second[static_cast<std::size_t>(i)]));
   }
   // Editing a returned output does not reach the cache.
-  second[full_output::kDecomposer].fill_(7.0f);
+  second[full::output::kDecomposer].fill_(7.0f);
   const auto again = poser.pose(image, rest);
   CHECK(poser.last_call_used_decomposer_cache());
-  CHECK(torch::equal(again[full_output::kFinalImage], first[full_output::kFinalImage]));
+  CHECK(torch::equal(again[full::output::kFinalImage], first[full::output::kFinalImage]));
 
   // An in-place edit of the caller's tensor inside the eyebrow crop must reach the decomposer (the reference,
   // which keeps a reference to the tensor, would reuse stale outputs here).
   crop(image, 100, 250, 8).fill_(0.25);
   const auto edited = poser.pose(image, rest);
   CHECK_FALSE(poser.last_call_used_decomposer_cache());
-  CHECK_FALSE(torch::equal(edited[full_output::kDecomposer], first[full_output::kDecomposer]));
+  CHECK_FALSE(torch::equal(edited[full::output::kDecomposer], first[full::output::kDecomposer]));
   CHECK(torch::equal(golden.pose.slice(0, 0, 1), rest));  // inputs are not modified
 }
 
 TEST_CASE("teacher: the pipeline rejects bad inputs with a message", "[teacher]") {
   const PipelineGolden golden = load_teacher_pipeline_golden();
-  FullPoser poser(load_teacher_pipeline_networks(golden));
+  full::FullPoser poser(load_teacher_pipeline_networks(golden));
   using Catch::Matchers::Contains;
   CHECK_THROWS_WITH(poser.pose(golden.image.slice(2, 0, 256), golden.pose.slice(0, 0, 1)),
                     Contains("(N, 4, 512, 512)"));

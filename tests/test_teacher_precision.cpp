@@ -19,22 +19,24 @@ using Catch::Matchers::Contains;
 using tha4::test::psnr_db;
 
 TEST_CASE("teacher precision: names parse and fp16 on the CPU is refused with a message", "[teacher][precision]") {
-  CHECK(parse_full_precision("bf16") == FullPrecision::kBFloat16);
-  CHECK(full_precision_name(parse_full_precision("fp16")) == "fp16");
-  CHECK(full_precision_dtype(FullPrecision::kFloat32) == torch::kFloat32);
-  CHECK_THROWS_WITH(parse_full_precision("fp8"), Contains("fp32, fp16 or bf16"));
-  CHECK_THROWS_WITH(FullPoser(FullSystemNetworks::create(FullSystemConfig::reduced()), FullPrecision::kFloat16),
+  CHECK(full::parse_full_precision("bf16") == full::FullPrecision::kBFloat16);
+  CHECK(full::full_precision_name(full::parse_full_precision("fp16")) == "fp16");
+  CHECK(full::full_precision_dtype(full::FullPrecision::kFloat32) == torch::kFloat32);
+  CHECK_THROWS_WITH(full::parse_full_precision("fp8"), Contains("fp32, fp16 or bf16"));
+  CHECK_THROWS_WITH(full::FullPoser(full::FullSystemNetworks::create(full::FullSystemConfig::reduced()),
+                                    full::FullPrecision::kFloat16),
                     Contains("fp16 needs a CUDA device; use bf16 or fp32 on the CPU"));
 }
 
 TEST_CASE("teacher precision: bf16 casts the weights but keeps the norms in float32", "[teacher][precision]") {
   torch::manual_seed(3);
-  const FullPoser poser(FullSystemNetworks::create(FullSystemConfig::reduced()), FullPrecision::kBFloat16);
-  CHECK(poser.precision() == FullPrecision::kBFloat16);
+  const full::FullPoser poser(full::FullSystemNetworks::create(full::FullSystemConfig::reduced()),
+                              full::FullPrecision::kBFloat16);
+  CHECK(poser.precision() == full::FullPrecision::kBFloat16);
   int norms = 0, others = 0;
   for (const auto& [name, network] : poser.networks().named_modules()) {
     for (const auto& module : network->modules()) {
-      const bool norm = module->as<Float32GroupNormImpl>() || module->as<Float32InstanceNorm2dImpl>();
+      const bool norm = module->as<full::Float32GroupNormImpl>() || module->as<full::Float32InstanceNorm2dImpl>();
       for (const auto& p : module->parameters(/*recurse=*/false)) {
         INFO(name << " " << module->name());
         CHECK(p.scalar_type() == (norm ? torch::kFloat32 : torch::kBFloat16));
@@ -57,7 +59,7 @@ constexpr double kBf16MaxAbs = 1.2;
 TEST_CASE("teacher precision: bf16 on the CPU stays close to the float32 reference end to end", "[teacher][precision]") {
   torch::set_num_threads(2);
   const tha4::test::TeacherPipelineGolden golden = tha4::test::load_teacher_pipeline_golden();
-  FullPoser poser(tha4::test::load_teacher_pipeline_networks(golden), FullPrecision::kBFloat16);
+  full::FullPoser poser(tha4::test::load_teacher_pipeline_networks(golden), full::FullPrecision::kBFloat16);
   constexpr int64_t kPose = 1;  // "expressive": every warp moves
   std::vector<torch::Tensor> outputs;
   try {
@@ -69,13 +71,13 @@ TEST_CASE("teacher precision: bf16 on the CPU stays close to the float32 referen
     WARN("this CPU has no bf16 convolutions in this LibTorch: skipped");
     return;
   }
-  REQUIRE(outputs.size() == static_cast<std::size_t>(full_output::kCount));
+  REQUIRE(outputs.size() == static_cast<std::size_t>(full::output::kCount));
   for (const auto& output : outputs) {
     CHECK(output.scalar_type() == torch::kFloat32);  // callers see float32 in every precision
     CHECK(torch::isfinite(output).all().item<bool>());
   }
-  const torch::Tensor expected = golden.output(full_output::kFinalImage)[kPose].unsqueeze(0);
-  const torch::Tensor& actual = outputs[full_output::kFinalImage];
+  const torch::Tensor expected = golden.output(full::output::kFinalImage)[kPose].unsqueeze(0);
+  const torch::Tensor& actual = outputs[full::output::kFinalImage];
   const double max_diff = (actual - expected).abs().max().item<double>();
   const double mean_diff = (actual - expected).abs().mean().item<double>();
   const double psnr = psnr_db(actual, expected);

@@ -10,8 +10,8 @@ namespace tha4::distill {
 namespace {
 
 // The editor's outputs in mode_07's list.
-constexpr int kTeacherWarped = full_output::kEditor + static_cast<int>(UnetPoserOutput::kWarped);
-constexpr int kTeacherGridChange = full_output::kEditor + static_cast<int>(UnetPoserOutput::kGridChange);
+constexpr int kTeacherWarped = full::output::kEditor + static_cast<int>(full::UnetPoserOutput::kWarped);
+constexpr int kTeacherGridChange = full::output::kEditor + static_cast<int>(full::UnetPoserOutput::kGridChange);
 
 constexpr int64_t kSamplePoses = 4;
 
@@ -67,8 +67,8 @@ training::StepLoss BodyDistillationTask::loss(const std::vector<int64_t>& exampl
   const torch::Tensor poses = poses_->poses(examples).to(teacher_.device);
   const std::vector<torch::Tensor> teacher = teacher_.poser->pose(teacher_.batch_image(poses.size(0)), poses);
   // The student sees the teacher's face-morphed picture (output 5), not its own face (spec §8.17).
-  const BodyMorpherOutputs student = student_->forward(teacher[full_output::kFaceMorphedFull], poses);
-  BodyLoss loss = body_distillation_loss(teacher[full_output::kFinalImage], teacher[kTeacherWarped],
+  const BodyMorpherOutputs student = student_->forward(teacher[full::output::kFaceMorphedFull], poses);
+  BodyLoss loss = body_distillation_loss(teacher[full::output::kFinalImage], teacher[kTeacherWarped],
                                          teacher[kTeacherGridChange], student,
                                          body_phase(examples_seen, settings_.total_examples));
   return {{loss.blended, loss.warped, loss.grid_change, loss.color_change}, loss.total};
@@ -82,9 +82,9 @@ void BodyDistillationTask::write_sample_output(const std::filesystem::path& png)
           std::vector<torch::Tensor> merged, grid, face;
           for (int64_t i = 0; i < poses.size(0); ++i) {  // batch 1, as the reference draws them
             const auto out = teacher_.poser->pose(teacher_.batch_image(1), poses.slice(0, i, i + 1).to(teacher_.device));
-            merged.push_back(out[full_output::kFinalImage]);
+            merged.push_back(out[full::output::kFinalImage]);
             grid.push_back(out[kTeacherGridChange]);
-            face.push_back(out[full_output::kFaceMorphedFull]);
+            face.push_back(out[full::output::kFaceMorphedFull]);
           }
           return std::vector<torch::Tensor>{torch::cat(merged), torch::cat(grid), torch::cat(face)};
         });

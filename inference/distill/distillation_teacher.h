@@ -11,7 +11,7 @@
 namespace tha4::distill {
 
 struct DistillationTeacher {
-  std::shared_ptr<FullPoser> poser;
+  std::shared_ptr<full::FullPoser> poser;
   torch::Tensor character;  // (1, 4, 512, 512), the reference tensor of the picture, on `device`
   torch::Device device = torch::kCPU;
 

@@ -56,13 +56,14 @@ Prepared prepare(const DistillRunOptions& options) {
   p.picture_bytes = read_bytes(p.config.character_image_file_name);
   p.poses = options.pose_dataset ? load_pose_dataset(*options.pose_dataset) : make_builtin_pose_sampler();
 
-  check_full_system_folder(options.teacher_folder);
-  const FullSystemConfig sizes = options.teacher_config_json
-                                     ? full_system_config_from_pipeline_json(read_json_file(*options.teacher_config_json))
-                                     : FullSystemConfig::official();
+  full::check_full_system_folder(options.teacher_folder);
+  const full::FullSystemConfig sizes =
+      options.teacher_config_json
+          ? full::full_system_config_from_pipeline_json(full::read_json_file(*options.teacher_config_json))
+          : full::FullSystemConfig::official();
   p.teacher.device = options.device;
-  p.teacher.poser = std::make_shared<FullPoser>(load_full_system(options.teacher_folder, sizes, options.device),
-                                                options.teacher_precision);
+  p.teacher.poser = std::make_shared<full::FullPoser>(
+      full::load_full_system(options.teacher_folder, sizes, options.device), options.teacher_precision);
   p.teacher.character = rgba8_to_tensor(picture).unsqueeze(0).to(options.device);
   return p;
 }
@@ -136,8 +137,8 @@ DistillResult run_distillation(const DistillRunOptions& options) {
   const bool rank0 = !options.communicator || options.communicator->rank() == 0;
   say(options, "distilling " + p.config.character_image_file_name.string() + " into " + p.prefix.string());
   say(options, "  poses: " + p.poses->description());
-  say(options, "  teacher: " + options.teacher_folder.string() + " (" + full_precision_name(options.teacher_precision) +
-                   ", " + options.device.str() + ")");
+  say(options, "  teacher: " + options.teacher_folder.string() + " (" +
+                   full::full_precision_name(options.teacher_precision) + ", " + options.device.str() + ")");
   if (options.communicator) say(options, "  processes: " + options.communicator->description());
 
   training::TrainingOptions common;

@@ -36,7 +36,7 @@ struct DistillRunOptions {
   // fifteenth (body) of the run, a snapshot every tenth of that, sample sheets at the config's interval.
   std::optional<int64_t> checkpoint_every, snapshot_every, sample_every;
   torch::Device device = torch::kCPU;
-  FullPrecision teacher_precision = FullPrecision::kFloat32;
+  full::FullPrecision teacher_precision = full::FullPrecision::kFloat32;
   training::Communicator* communicator = nullptr;  // nothing: one process
   std::ostream* progress = nullptr;                // rank 0's progress bars
   bool interactive_progress = false;

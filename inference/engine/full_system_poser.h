@@ -16,7 +16,7 @@ namespace tha4::engine {
 class FullSystemPoser final : public Poser {
  public:
   // `image`: the character, (1, 4, 512, 512) on the networks' device; `label` names it in the description.
-  FullSystemPoser(FullPoser poser, torch::Tensor image, std::string label);
+  FullSystemPoser(full::FullPoser poser, torch::Tensor image, std::string label);
 
   std::string_view name() const override { return "full-system"; }
   // "my_character · full system · CPU"
@@ -24,7 +24,7 @@ class FullSystemPoser final : public Poser {
   torch::Tensor render(const Pose& pose) override;
 
  private:
-  FullPoser poser_;
+  full::FullPoser poser_;
   torch::Tensor image_;
   std::string label_;
 };

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-namespace tha4 {
+namespace tha4::full {
 namespace nn = torch::nn;
 
 torch::Tensor qkv_attention(const torch::Tensor& qkv, int64_t num_heads, bool new_order) {
@@ -48,4 +48,4 @@ torch::Tensor AttentionBlockImpl::forward(const torch::Tensor& x) {
 WrappedAttentionBlockImpl::WrappedAttentionBlockImpl(int64_t channels, const AttentionBlockConfig& config)
     : module(register_module("module", AttentionBlock(channels, config))) {}
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -7,7 +7,7 @@
 
 #include <torch/torch.h>
 
-namespace tha4 {
+namespace tha4::full {
 
 class AttentionBlockImpl : public torch::nn::Module {
  public:
@@ -41,4 +41,4 @@ TORCH_MODULE(WrappedAttentionBlock);
 // scaled by c^(-1/4). Same einsum calls as the reference, so the rounding is the reference's.
 torch::Tensor qkv_attention(const torch::Tensor& qkv, int64_t num_heads, bool new_order);
 
-}  // namespace tha4
+}  // namespace tha4::full

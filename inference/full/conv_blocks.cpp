@@ -1,6 +1,6 @@
 #include "inference/full/conv_blocks.h"
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 namespace nn = torch::nn;
 
@@ -81,4 +81,4 @@ torch::Tensor apply_rgb_change(const torch::Tensor& alpha, const torch::Tensor& 
   return torch::cat({rgb, image.slice(1, 3, 4)}, 1);
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

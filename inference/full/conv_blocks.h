@@ -7,7 +7,7 @@
 
 #include <torch/torch.h>
 
-namespace tha4 {
+namespace tha4::full {
 
 // InstanceNorm2d(C, affine=True) without running statistics: instance statistics in eval mode too. Float32
 // in every precision (full/precision.h).
@@ -56,4 +56,4 @@ torch::Tensor apply_color_change(const torch::Tensor& alpha, const torch::Tensor
 torch::Tensor apply_rgb_change(const torch::Tensor& alpha, const torch::Tensor& color_change,
                                const torch::Tensor& image);
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -11,11 +11,11 @@
 
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 class EditorImpl : public torch::nn::Module {
  public:
-  explicit EditorImpl(const EditorConfig& config = EditorConfig::official());
+  explicit EditorImpl(const EditorConfig& config = UnetPoserConfig::official_editor());
   // rest_image, coarse_posed_image (N, 4, S, S), coarse_grid_change (N, 2, S, S), pose (N, 6)
   // -> [merged, alpha, warped, grid_change, direct] (UnetPoserOutput); the warps apply to rest_image.
   std::vector<torch::Tensor> forward(const torch::Tensor& rest_image, const torch::Tensor& coarse_posed_image,
@@ -31,4 +31,4 @@ class EditorImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Editor);
 
-}  // namespace tha4
+}  // namespace tha4::full

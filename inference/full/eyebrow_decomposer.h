@@ -8,7 +8,7 @@
 
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 // Output indices, in the reference's list order.
 enum class EyebrowDecomposerOutput : int {
@@ -40,4 +40,4 @@ class EyebrowDecomposerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(EyebrowDecomposer);
 
-}  // namespace tha4
+}  // namespace tha4::full

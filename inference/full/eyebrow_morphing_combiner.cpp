@@ -3,29 +3,33 @@
 #include "inference/full/conv_blocks.h"
 #include "inference/full/precision.h"
 #include "inference/full/shape_checks.h"
+#include "inference/full/teacher_networks.h"
 
-namespace tha4 {
+namespace tha4::full {
+namespace {
+constexpr std::string_view kNetwork = names_of(TeacherNetwork::kEyebrowMorphingCombiner).reference_module;
+}  // namespace
 
 EyebrowMorphingCombinerImpl::EyebrowMorphingCombinerImpl(const EyebrowMorphingCombinerConfig& config)
-    : body(register_module("body", PoserEncoderDecoder(config.encoder_decoder(), "eyebrow_morphing_combiner"))),
+    : body(register_module("body", PoserEncoderDecoder(config.encoder_decoder(), kNetwork))),
       morphed_eyebrow_layer_grid_change(
-          register_module("morphed_eyebrow_layer_grid_change", grid_change_head(config.start_channels))),
-      morphed_eyebrow_layer_alpha(register_module("morphed_eyebrow_layer_alpha", alpha_head(config.start_channels))),
-      morphed_eyebrow_layer_color_change(register_module(
-          "morphed_eyebrow_layer_color_change", color_change_head(config.start_channels, config.image_channels))),
-      combine_alpha(register_module("combine_alpha", alpha_head(config.start_channels))),
+          register_module("morphed_eyebrow_layer_grid_change", grid_change_head(config.encoder.start_channels))),
+      morphed_eyebrow_layer_alpha(
+          register_module("morphed_eyebrow_layer_alpha", alpha_head(config.encoder.start_channels))),
+      morphed_eyebrow_layer_color_change(
+          register_module("morphed_eyebrow_layer_color_change",
+                          color_change_head(config.encoder.start_channels, config.encoder.image_channels))),
+      combine_alpha(register_module("combine_alpha", alpha_head(config.encoder.start_channels))),
       config_(config) {}
 
 std::vector<torch::Tensor> EyebrowMorphingCombinerImpl::forward(const torch::Tensor& background_layer,
                                                                 const torch::Tensor& eyebrow_layer,
                                                                 const torch::Tensor& pose) {
-  const int64_t size = config_.image_size;
-  check_shape(background_layer, {-1, config_.image_channels, size, size}, "eyebrow_morphing_combiner",
-              "a background layer");
+  const int64_t size = config_.encoder.image_size;
+  check_shape(background_layer, {-1, config_.encoder.image_channels, size, size}, kNetwork, "a background layer");
   const int64_t batch = background_layer.size(0);
-  check_shape(eyebrow_layer, {batch, config_.image_channels, size, size}, "eyebrow_morphing_combiner",
-              "an eyebrow layer");
-  check_shape(pose, {batch, config_.num_pose_params}, "eyebrow_morphing_combiner", "a pose");
+  check_shape(eyebrow_layer, {batch, config_.encoder.image_channels, size, size}, kNetwork, "an eyebrow layer");
+  check_shape(pose, {batch, config_.num_pose_params}, kNetwork, "a pose");
   const torch::Tensor feature = body->features(torch::cat({background_layer, eyebrow_layer}, 1), pose);
   const torch::Tensor grid_change = morphed_eyebrow_layer_grid_change->forward(feature);
   const torch::Tensor alpha = morphed_eyebrow_layer_alpha->forward(feature);
@@ -40,4 +44,4 @@ std::vector<torch::Tensor> EyebrowMorphingCombinerImpl::forward(const torch::Ten
   return {eyebrow_image, combine, eyebrow_image_no_combine_alpha, morphed, alpha, color_change, warped, grid_change};
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -9,7 +9,7 @@
 
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 enum class EyebrowMorphingCombinerOutput : int {
   kEyebrowImage = 0,
@@ -43,4 +43,4 @@ class EyebrowMorphingCombinerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(EyebrowMorphingCombiner);
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -3,10 +3,12 @@
 #include "inference/full/conv_blocks.h"
 #include "inference/full/precision.h"
 #include "inference/full/shape_checks.h"
+#include "inference/full/teacher_networks.h"
 #include "inference/util/errors.h"
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
+constexpr std::string_view kNetwork = names_of(TeacherNetwork::kFaceMorpher).reference_module;
 
 const FaceMorpherConfig& supported(const FaceMorpherConfig& config) {
   if (!config.output_iris_mouth_grid_change) {
@@ -18,20 +20,22 @@ const FaceMorpherConfig& supported(const FaceMorpherConfig& config) {
 }  // namespace
 
 FaceMorpherImpl::FaceMorpherImpl(const FaceMorpherConfig& config)
-    : PoserEncoderDecoderImpl(supported(config).encoder_decoder(), "face_morpher"),
-      iris_mouth_grid_change(register_module("iris_mouth_grid_change", grid_change_head(config.start_channels))),
-      iris_mouth_color_change(register_module("iris_mouth_color_change",
-                                              color_change_head(config.start_channels, config.image_channels))),
-      iris_mouth_alpha(register_module("iris_mouth_alpha", alpha_head(config.start_channels))),
-      eye_color_change(
-          register_module("eye_color_change", color_change_head(config.start_channels, config.image_channels))),
-      eye_alpha(register_module("eye_alpha", alpha_head(config.start_channels))),
+    : PoserEncoderDecoderImpl(supported(config).encoder_decoder(), kNetwork),
+      iris_mouth_grid_change(
+          register_module("iris_mouth_grid_change", grid_change_head(config.encoder.start_channels))),
+      iris_mouth_color_change(
+          register_module("iris_mouth_color_change",
+                          color_change_head(config.encoder.start_channels, config.encoder.image_channels))),
+      iris_mouth_alpha(register_module("iris_mouth_alpha", alpha_head(config.encoder.start_channels))),
+      eye_color_change(register_module(
+          "eye_color_change", color_change_head(config.encoder.start_channels, config.encoder.image_channels))),
+      eye_alpha(register_module("eye_alpha", alpha_head(config.encoder.start_channels))),
       config_(config) {}
 
 std::vector<torch::Tensor> FaceMorpherImpl::forward(const torch::Tensor& image, const torch::Tensor& pose) {
-  const int64_t size = config_.image_size;
-  check_shape(image, {-1, config_.image_channels, size, size}, "face_morpher", "an image");
-  check_shape(pose, {image.size(0), config_.num_expression_params}, "face_morpher", "a pose");
+  const int64_t size = config_.encoder.image_size;
+  check_shape(image, {-1, config_.encoder.image_channels, size, size}, kNetwork, "an image");
+  check_shape(pose, {image.size(0), config_.num_expression_params}, kNetwork, "a pose");
   const torch::Tensor feature = features(image, pose);
   const torch::Tensor grid_change = iris_mouth_grid_change->forward(feature);
   const torch::Tensor image_0 = warp_image_float32(image, grid_change);
@@ -44,4 +48,4 @@ std::vector<torch::Tensor> FaceMorpherImpl::forward(const torch::Tensor& image, 
   return {output, eye_weight, eye_change, image_1, iris_mouth_weight, iris_mouth_change, image_0, grid_change};
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

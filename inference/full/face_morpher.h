@@ -9,7 +9,7 @@
 
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 enum class FaceMorpherOutput : int {
   kOutputImage = 0,
@@ -43,4 +43,4 @@ class FaceMorpherImpl : public PoserEncoderDecoderImpl {
 };
 TORCH_MODULE(FaceMorpher);
 
-}  // namespace tha4
+}  // namespace tha4::full

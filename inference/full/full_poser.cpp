@@ -7,9 +7,10 @@
 
 #include <torch/cuda.h>
 
+#include <array>
 #include <chrono>
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 namespace F = torch::nn::functional;
 
@@ -24,7 +25,7 @@ constexpr int64_t kEyebrowInFaceTop = kEyebrowTop - kFaceTop, kEyebrowInFaceLeft
 constexpr int64_t kEyebrowParams = 12, kFaceParams = 27, kRotationParams = 6;
 static_assert(kEyebrowParams + kFaceParams + kRotationParams == kPoseSize);
 
-constexpr std::array<const char*, full_output::kCount> kOutputNames = {
+constexpr std::array<const char*, output::kCount> kOutputNames = {
     "upscaler.merged", "upscaler.alpha", "upscaler.warped", "upscaler.grid_change", "upscaler.direct",
     "face_morphed_full",
     "body_morpher.merged", "body_morpher.alpha", "body_morpher.warped", "body_morpher.grid_change",
@@ -42,9 +43,6 @@ constexpr std::array<const char*, full_output::kCount> kOutputNames = {
     "eyebrow_decomposer.background_layer_alpha", "eyebrow_decomposer.background_layer_color_change",
 };
 
-constexpr std::array<std::string_view, 5> kWeightFiles = {
-    "eyebrow_decomposer.pt", "eyebrow_morphing_combiner.pt", "face_morpher.pt", "body_morpher.pt", "upscaler.pt"};
-
 void require_geometry(bool condition, const std::string& what) {
   if (!condition) throw Error("the full system (mode_07) needs " + what);
 }
@@ -53,9 +51,9 @@ void check_geometry(const FullSystemNetworks& n) {
   require_geometry(n.eyebrow_decomposer && n.eyebrow_morphing_combiner && n.face_morpher && n.body_morpher &&
                        n.upscaler,
                    "all five networks");
-  const auto& decomposer = n.eyebrow_decomposer->config();
-  const auto& combiner = n.eyebrow_morphing_combiner->config();
-  const auto& face = n.face_morpher->config();
+  const EncoderFields& decomposer = n.eyebrow_decomposer->config().encoder;
+  const EncoderFields& combiner = n.eyebrow_morphing_combiner->config().encoder;
+  const EncoderFields& face = n.face_morpher->config().encoder;
   const auto& rotator = n.body_morpher->config();
   const auto& editor = n.upscaler->config();
   require_geometry(decomposer.image_size == kEyebrowSize && combiner.image_size == kEyebrowSize,
@@ -66,7 +64,8 @@ void check_geometry(const FullSystemNetworks& n) {
   require_geometry(decomposer.image_channels == 4 && combiner.image_channels == 4 && face.image_channels == 4 &&
                        rotator.image_channels == 4 && editor.image_channels == 4,
                    "4-channel (RGBA) networks");
-  require_geometry(combiner.num_pose_params == kEyebrowParams && face.num_expression_params == kFaceParams &&
+  require_geometry(n.eyebrow_morphing_combiner->config().num_pose_params == kEyebrowParams &&
+                       n.face_morpher->config().num_expression_params == kFaceParams &&
                        rotator.num_pose_parameters == kRotationParams && editor.num_pose_parameters == kRotationParams,
                    "pose sizes 12 (eyebrows), 27 (face), 6 (rotation)");
 }
@@ -101,8 +100,8 @@ torch::Device networks_device(const FullSystemNetworks& networks) {
 
 }  // namespace
 
-std::string full_output_name(int index) {
-  if (index < 0 || index >= full_output::kCount) throw Error("no full-system output " + std::to_string(index));
+std::string output_name(int index) {
+  if (index < 0 || index >= output::kCount) throw Error("no full-system output " + std::to_string(index));
   return kOutputNames[static_cast<std::size_t>(index)];
 }
 
@@ -116,26 +115,35 @@ FullSystemNetworks FullSystemNetworks::create(const FullSystemConfig& config) {
   return networks;
 }
 
+std::shared_ptr<torch::nn::Module> FullSystemNetworks::module_of(TeacherNetwork network) const {
+  switch (network) {
+    case TeacherNetwork::kEyebrowDecomposer: return eyebrow_decomposer.ptr();
+    case TeacherNetwork::kEyebrowMorphingCombiner: return eyebrow_morphing_combiner.ptr();
+    case TeacherNetwork::kFaceMorpher: return face_morpher.ptr();
+    case TeacherNetwork::kHalfResRotator: return body_morpher.ptr();
+    case TeacherNetwork::kEditor: return upscaler.ptr();
+  }
+  throw Error("no teacher network " + std::to_string(static_cast<int>(network)));
+}
+
 std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> FullSystemNetworks::named_modules() const {
-  return {{"eyebrow_decomposer", eyebrow_decomposer.ptr()},
-          {"eyebrow_morphing_combiner", eyebrow_morphing_combiner.ptr()},
-          {"face_morpher", face_morpher.ptr()},
-          {"body_morpher", body_morpher.ptr()},
-          {"upscaler", upscaler.ptr()}};
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> modules;
+  for (const TeacherNetworkNames& names : kTeacherNetworks) {
+    modules.emplace_back(std::string(names.reference_module), module_of(names.network));
+  }
+  return modules;
 }
 
 void FullSystemNetworks::to(const torch::Device& device) {
   for (auto& [name, module] : named_modules()) module->to(device);
 }
 
-const std::array<std::string_view, 5>& full_system_weight_files() { return kWeightFiles; }
-
 std::string full_system_download_help() {
   return "The full THA4 system's weights are not shipped with THA4 Avatar (they are licensed CC BY-NC 4.0).\n"
          "Download the \"THA4 Models\" ZIP (tha4-models.zip, hosted on Dropbox) linked in the section\n"
          "\"Download the Models/Dataset Files\" of https://github.com/pkhungurn/talking-head-anime-4-demo,\n"
-         "unzip it, and pass the folder holding eyebrow_decomposer.pt, eyebrow_morphing_combiner.pt,\n"
-         "face_morpher.pt, body_morpher.pt and upscaler.pt with --tha4-dir.";
+         "unzip it, and pass the folder holding its five weight files with --tha4-dir:\n" +
+         weight_file_list() + ".";
 }
 
 void check_full_system_folder(const std::filesystem::path& folder) {
@@ -145,8 +153,9 @@ void check_full_system_folder(const std::filesystem::path& folder) {
                           full_system_download_help());
   }
   std::string missing;
-  for (const auto name : kWeightFiles) {
-    if (!std::filesystem::is_regular_file(folder / name, ec)) missing += "\n  " + (folder / name).string();
+  for (const TeacherNetworkNames& names : kTeacherNetworks) {
+    const std::filesystem::path file = folder / names.weight_file;
+    if (!std::filesystem::is_regular_file(file, ec)) missing += "\n  " + file.string();
   }
   if (!missing.empty()) {
     throw FullSystemError("full THA4 system weight folder " + folder.string() + " is incomplete; missing:" + missing +
@@ -159,7 +168,9 @@ FullSystemNetworks load_full_system(const std::filesystem::path& folder, const F
   check_full_system_folder(folder);
   FullSystemNetworks networks = FullSystemNetworks::create(config);
   networks.to(device);
-  for (const auto& [name, module] : networks.named_modules()) load_module_weights(*module, folder / (name + ".pt"));
+  for (const TeacherNetworkNames& names : kTeacherNetworks) {
+    load_module_weights(*networks.module_of(names.network), folder / names.weight_file);
+  }
   return networks;
 }
 
@@ -277,7 +288,7 @@ std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const 
   t.upscaler = clock.lap();
 
   std::vector<torch::Tensor> outputs;
-  outputs.reserve(full_output::kCount);
+  outputs.reserve(output::kCount);
   outputs.insert(outputs.end(), editor.begin(), editor.end());
   outputs.push_back(face_morphed_full);
   outputs.insert(outputs.end(), rotator.begin(), rotator.end());
@@ -291,6 +302,17 @@ std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const 
   return outputs;
 }
 
+double FullPoserTimings::of(TeacherNetwork network) const {
+  switch (network) {
+    case TeacherNetwork::kEyebrowDecomposer: return eyebrow_decomposer;
+    case TeacherNetwork::kEyebrowMorphingCombiner: return eyebrow_morphing_combiner;
+    case TeacherNetwork::kFaceMorpher: return face_morpher;
+    case TeacherNetwork::kHalfResRotator: return body_morpher;
+    case TeacherNetwork::kEditor: return upscaler;
+  }
+  return 0;
+}
+
 torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t size) {
   return F::interpolate(x, F::InterpolateFuncOptions()
                                .size(std::vector<int64_t>{size, size})
@@ -298,4 +320,4 @@ torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t size) {
                                .align_corners(false));
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

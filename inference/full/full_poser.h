@@ -10,19 +10,20 @@
 #include "inference/full/full_system_config.h"
 #include "inference/full/half_res_rotator.h"
 #include "inference/full/precision.h"
+#include "inference/full/teacher_networks.h"
 
 #include <torch/torch.h>
 
-#include <array>
 #include <filesystem>
+#include <memory>
 #include <string>
-#include <string_view>
+#include <utility>
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 // Where each network's outputs start in mode_07's list (33 = 5 + 1 + 5 + 8 + 8 + 6).
-namespace full_output {
+namespace output {
 constexpr int kEditor = 0;           // upscaler [merged (the final image), alpha, warped, grid_change, direct]
 constexpr int kFaceMorphedFull = 5;  // the character with the morphed face pasted in
 constexpr int kRotator = 6;          // body_morpher [merged, alpha, warped, grid_change, direct] at half size
@@ -31,12 +32,12 @@ constexpr int kCombiner = 19;        // eyebrow_morphing_combiner outputs 0-7
 constexpr int kDecomposer = 27;      // eyebrow_decomposer outputs 0-5
 constexpr int kCount = 33;
 constexpr int kFinalImage = kEditor;
-}  // namespace full_output
+}  // namespace output
 
 // "upscaler.merged", "face_morphed_full", "face_morpher.output_image", ... (the golden JSON's names).
-std::string full_output_name(int index);
+std::string output_name(int index);
 
-// The five networks, named by their mode_07 keys (which are also their weight files' names).
+// The five networks, named by their mode_07 keys (teacher_networks.h).
 struct FullSystemNetworks {
   EyebrowDecomposer eyebrow_decomposer{nullptr};
   EyebrowMorphingCombiner eyebrow_morphing_combiner{nullptr};
@@ -46,7 +47,8 @@ struct FullSystemNetworks {
 
   // Builds the networks of `config` with LibTorch's default initialisation (for benchmarks and tests).
   static FullSystemNetworks create(const FullSystemConfig& config);
-  // Every network as (name, module), in mode_07's order.
+  std::shared_ptr<torch::nn::Module> module_of(TeacherNetwork network) const;
+  // Every network as (mode_07 key, module), in mode_07's order.
   std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> named_modules() const;
   void to(const torch::Device& device);
 };
@@ -55,17 +57,14 @@ struct FullSystemNetworks {
 // no antialias, to size × size.
 torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t size);
 
-// The five official weight file names, e.g. "eyebrow_decomposer.pt".
-const std::array<std::string_view, 5>& full_system_weight_files();
-
 // How users get the official teacher weights (shown in errors).
 std::string full_system_download_help();
 
 // Throws FullSystemError, naming every missing file and how to download them, unless `folder` holds the
-// five weight files (it does not read them).
+// five weight files (kTeacherNetworks' weight_file; it does not read them).
 void check_full_system_folder(const std::filesystem::path& folder);
 
-// Builds the networks of `config` and loads `<folder>/<name>.pt` into each (strict keys, shapes, dtypes).
+// Builds the networks of `config` and loads each one's weight file from `folder` (strict keys, shapes, dtypes).
 // Throws FullSystemError naming every missing file and how to download them, WeightFileError for a file
 // that does not match (naming the file and the key).
 FullSystemNetworks load_full_system(const std::filesystem::path& folder,
@@ -79,6 +78,7 @@ struct FullPoserTimings {
   double total() const {
     return eyebrow_decomposer + eyebrow_morphing_combiner + face_morpher + body_morpher + upscaler + other;
   }
+  double of(TeacherNetwork network) const;
 };
 
 class FullPoser {
@@ -89,7 +89,7 @@ class FullPoser {
   explicit FullPoser(FullSystemNetworks networks, FullPrecision precision = FullPrecision::kFloat32);
 
   // image (N, 4, 512, 512), pose (N, 45), float32 on the networks' device -> mode_07's 33 outputs
-  // (full_output::*), float32 in every precision. Neither input is modified. `timings`, when given,
+  // (output::*), float32 in every precision. Neither input is modified. `timings`, when given,
   // receives the time of each step.
   std::vector<torch::Tensor> pose(const torch::Tensor& image, const torch::Tensor& pose,
                                   FullPoserTimings* timings = nullptr);
@@ -123,4 +123,4 @@ class FullPoser {
   bool used_cache_ = false;
 };
 
-}  // namespace tha4
+}  // namespace tha4::full

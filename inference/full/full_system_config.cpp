@@ -1,19 +1,21 @@
 #include "inference/full/full_system_config.h"
 
+#include "inference/full/teacher_networks.h"
 #include "inference/util/errors.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <string>
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 
-void require(bool condition, const char* network, const std::string& what) {
+void require(bool condition, std::string_view network, const std::string& what) {
   if (!condition) throw Error(std::string(network) + " configuration: " + what);
 }
 
 // The reference normalises with GroupNorm(min(32, C), C), which needs C ≤ 32 or a multiple of 32.
-void require_group_norm_width(int64_t channels, const char* network, const char* where) {
+void require_group_norm_width(int64_t channels, std::string_view network, const char* where) {
   require(channels > 0 && (channels <= 32 || channels % 32 == 0), network,
           std::string(where) + " normalises " + std::to_string(channels) +
               " channels, which GroupNorm(min(32, C)) cannot split into equal groups");
@@ -39,51 +41,34 @@ UnetConfig official_unet(int64_t model_channels, std::vector<int64_t> multiplier
   return unet;
 }
 
-void validate_wrapper(int64_t image_size, int64_t image_channels, int64_t num_pose_parameters,
-                      const UnetConfig& unet, const char* network) {
-  // The same assertions as Morpher00Args / Upscaler02Args.
-  require(unet.in_channels == image_channels, network, "unet in_channels must equal image_channels");
-  require(unet.out_channels == image_channels + 3, network,
-          "unet out_channels must be image_channels + 3 (direct colour, grid change, alpha)");
-  require(unet.cond_input_channels == num_pose_parameters, network,
-          "unet cond_input_channels must equal num_pose_parameters");
-  const int64_t factor = int64_t{1} << (unet.num_levels() - 1);
-  require(image_size > 0 && image_size % factor == 0, network,
-          "image_size " + std::to_string(image_size) + " must be divisible by 2^(levels - 1) = " +
-              std::to_string(factor));
-  unet.validate(network);
-}
-
 }  // namespace
 
-int64_t EncoderDecoderConfig::channels_at(int64_t size) const {
+int64_t EncoderFields::channels_at(int64_t size) const {
   return std::min(start_channels * (image_size / size), max_channels);
 }
 
-void EncoderDecoderConfig::validate(const char* network) const {
-  require(image_size > 0 && input_image_channels > 0 && start_channels > 0 && max_channels > 0 &&
-              num_bottleneck_blocks >= 1 && num_pose_params >= 0,
+void EncoderDecoderConfig::validate(std::string_view network) const {
+  require(encoder.image_size > 0 && input_image_channels > 0 && encoder.start_channels > 0 &&
+              encoder.max_channels > 0 && encoder.num_bottleneck_blocks >= 1 && num_pose_params >= 0,
           network, "sizes and counts must be positive");
-  require(bottleneck_image_size > 1, network, "bottleneck_image_size must be > 1");
-  int64_t size = image_size;
-  while (size > bottleneck_image_size && size % 2 == 0) size /= 2;
-  require(size == bottleneck_image_size, network,
-          "image_size " + std::to_string(image_size) + " must be bottleneck_image_size " +
-              std::to_string(bottleneck_image_size) + " times a power of two");
+  require(encoder.bottleneck_image_size > 1, network, "bottleneck_image_size must be > 1");
+  int64_t size = encoder.image_size;
+  while (size > encoder.bottleneck_image_size && size % 2 == 0) size /= 2;
+  require(size == encoder.bottleneck_image_size, network,
+          "image_size " + std::to_string(encoder.image_size) + " must be bottleneck_image_size " +
+              std::to_string(encoder.bottleneck_image_size) + " times a power of two");
 }
 
 EncoderDecoderConfig EyebrowDecomposerConfig::encoder_decoder() const {
-  return {image_size, image_channels, 0, start_channels, bottleneck_image_size, num_bottleneck_blocks, max_channels};
+  return {encoder, encoder.image_channels, /*num_pose_params=*/0};
 }
 
 EncoderDecoderConfig EyebrowMorphingCombinerConfig::encoder_decoder() const {
-  return {image_size,     2 * image_channels,    num_pose_params, start_channels, bottleneck_image_size,
-          num_bottleneck_blocks, max_channels};
+  return {encoder, 2 * encoder.image_channels, num_pose_params};
 }
 
 EncoderDecoderConfig FaceMorpherConfig::encoder_decoder() const {
-  return {image_size,     image_channels,        num_expression_params, start_channels, bottleneck_image_size,
-          num_bottleneck_blocks, max_channels};
+  return {encoder, encoder.image_channels, num_expression_params};
 }
 
 int64_t AttentionBlockConfig::heads_for(int64_t channels) const {
@@ -105,7 +90,7 @@ int64_t UnetConfig::level_channels(int64_t level) const {
   return model_channels * level_channel_multipliers.at(static_cast<std::size_t>(level));
 }
 
-void UnetConfig::validate(const char* network) const {
+void UnetConfig::validate(std::string_view network) const {
   require(num_levels() >= 1, network, "level_channel_multipliers is empty");
   require(level_use_attention.size() == level_channel_multipliers.size(), network,
           "level_channel_multipliers and level_use_attention differ in length");
@@ -142,42 +127,58 @@ void UnetConfig::validate(const char* network) const {
   }
 }
 
-HalfResRotatorConfig HalfResRotatorConfig::official() {
-  HalfResRotatorConfig config;
+UnetPoserConfig UnetPoserConfig::half_res_rotator_defaults() {
+  UnetPoserConfig config;
+  config.image_size = 256;
+  return config;
+}
+
+UnetPoserConfig UnetPoserConfig::editor_defaults() {
+  UnetPoserConfig config;
+  config.image_size = 512;
+  return config;
+}
+
+UnetPoserConfig UnetPoserConfig::official_half_res_rotator() {
+  UnetPoserConfig config = half_res_rotator_defaults();
   config.unet = official_unet(64, {1, 2, 4, 4, 4});
   return config;
 }
 
-void HalfResRotatorConfig::validate() const {
-  validate_wrapper(image_size, image_channels, num_pose_parameters, unet, "body_morpher (Morpher00)");
-}
-
-EditorConfig EditorConfig::official() {
-  EditorConfig config;
+UnetPoserConfig UnetPoserConfig::official_editor() {
+  UnetPoserConfig config = editor_defaults();
   config.unet = official_unet(32, {1, 2, 4, 8, 8, 8});
   return config;
 }
 
-void EditorConfig::validate() const {
-  validate_wrapper(image_size, image_channels, num_pose_parameters, unet, "upscaler (Upscaler02)");
+void UnetPoserConfig::validate(std::string_view network) const {
+  // The same assertions as Morpher00Args / Upscaler02Args.
+  require(unet.in_channels == image_channels, network, "unet in_channels must equal image_channels");
+  require(unet.out_channels == image_channels + 3, network,
+          "unet out_channels must be image_channels + 3 (direct colour, grid change, alpha)");
+  require(unet.cond_input_channels == num_pose_parameters, network,
+          "unet cond_input_channels must equal num_pose_parameters");
+  const int64_t factor = int64_t{1} << (unet.num_levels() - 1);
+  require(image_size > 0 && image_size % factor == 0, network,
+          "image_size " + std::to_string(image_size) + " must be divisible by 2^(levels - 1) = " +
+              std::to_string(factor));
+  unet.validate(network);
 }
 
 FullSystemConfig FullSystemConfig::official() {
   return {EyebrowDecomposerConfig::official(), EyebrowMorphingCombinerConfig::official(),
-          FaceMorpherConfig::official(), HalfResRotatorConfig::official(), EditorConfig::official()};
+          FaceMorpherConfig::official(), UnetPoserConfig::official_half_res_rotator(),
+          UnetPoserConfig::official_editor()};
 }
 
 FullSystemConfig FullSystemConfig::reduced() {
   FullSystemConfig config = official();
-  config.eyebrow_decomposer.start_channels = 8;
-  config.eyebrow_decomposer.max_channels = 32;
-  config.eyebrow_decomposer.num_bottleneck_blocks = 3;
-  config.eyebrow_morphing_combiner.start_channels = 8;
-  config.eyebrow_morphing_combiner.max_channels = 32;
-  config.eyebrow_morphing_combiner.num_bottleneck_blocks = 3;
-  config.face_morpher.start_channels = 8;
-  config.face_morpher.max_channels = 32;
-  config.face_morpher.num_bottleneck_blocks = 3;
+  for (EncoderFields* encoder : {&config.eyebrow_decomposer.encoder, &config.eyebrow_morphing_combiner.encoder,
+                                 &config.face_morpher.encoder}) {
+    encoder->start_channels = 8;
+    encoder->max_channels = 32;
+    encoder->num_bottleneck_blocks = 3;
+  }
   UnetConfig& body = config.body_morpher.unet;
   body.model_channels = 32;
   body.level_channel_multipliers.assign(body.level_channel_multipliers.size(), 1);
@@ -191,4 +192,14 @@ FullSystemConfig FullSystemConfig::reduced() {
   return config;
 }
 
-}  // namespace tha4
+void FullSystemConfig::validate() const {
+  // The names the JSON reader's errors use.
+  eyebrow_decomposer.encoder_decoder().validate(names_of(TeacherNetwork::kEyebrowDecomposer).reference_module);
+  eyebrow_morphing_combiner.encoder_decoder().validate(
+      names_of(TeacherNetwork::kEyebrowMorphingCombiner).reference_module);
+  face_morpher.encoder_decoder().validate(names_of(TeacherNetwork::kFaceMorpher).reference_module);
+  body_morpher.validate(module_and_class(TeacherNetwork::kHalfResRotator));
+  upscaler.validate(module_and_class(TeacherNetwork::kEditor));
+}
+
+}  // namespace tha4::full

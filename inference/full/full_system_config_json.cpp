@@ -1,5 +1,6 @@
 #include "inference/full/full_system_config_json.h"
 
+#include "inference/full/teacher_networks.h"
 #include "inference/util/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -7,9 +8,10 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 using nlohmann::json;
 
@@ -131,14 +133,13 @@ void check_block_args(const json& value) {
   args.finish();
 }
 
-template <typename Config>
-void read_encoder_fields(Constructor& args, Config& config) {
-  args.read("image_size", config.image_size);
-  args.read("image_channels", config.image_channels);
-  args.read("start_channels", config.start_channels);
-  args.read("bottleneck_image_size", config.bottleneck_image_size);
-  args.read("num_bottleneck_blocks", config.num_bottleneck_blocks);
-  args.read("max_channels", config.max_channels);
+void read_encoder_fields(Constructor& args, EncoderFields& encoder) {
+  args.read("image_size", encoder.image_size);
+  args.read("image_channels", encoder.image_channels);
+  args.read("start_channels", encoder.start_channels);
+  args.read("bottleneck_image_size", encoder.bottleneck_image_size);
+  args.read("num_bottleneck_blocks", encoder.num_bottleneck_blocks);
+  args.read("max_channels", encoder.max_channels);
   if (args.has("block_args")) check_block_args(args.take("block_args"));
 }
 
@@ -179,84 +180,91 @@ UnetConfig unet_from_json(const json& value) {
   return config;
 }
 
-template <typename Config>
-Config unet_wrapper_from_json(const json& value, const char* args_class) {
-  Constructor args(value, args_class);
-  Config config;
+// "EyebrowDecomposer00Args": the reference's Args class of `network`.
+std::string args_class(TeacherNetwork network) { return std::string(names_of(network).reference_class) + "Args"; }
+
+// Morpher00Args and Upscaler02Args: the same keywords, from different defaults.
+UnetPoserConfig unet_poser_from_json(const json& value, TeacherNetwork network, UnetPoserConfig config) {
+  const std::string class_name = args_class(network);
+  Constructor args(value, class_name);
   args.read("image_size", config.image_size);
   args.read("image_channels", config.image_channels);
   args.read("num_pose_parameters", config.num_pose_parameters);
-  if (!args.has("unet_args")) throw Error(std::string("teacher configuration: ") + args_class + " needs unet_args");
+  if (!args.has("unet_args")) throw Error("teacher configuration: " + class_name + " needs unet_args");
   config.unet = unet_from_json(args.take("unet_args"));
   args.finish();
-  config.validate();
+  config.validate(module_and_class(network));
   return config;
 }
 
 }  // namespace
 
 EyebrowDecomposerConfig eyebrow_decomposer_config_from_json(const json& args_constructor) {
-  Constructor args(args_constructor, "EyebrowDecomposer00Args");
+  Constructor args(args_constructor, args_class(TeacherNetwork::kEyebrowDecomposer));
   EyebrowDecomposerConfig config;
-  read_encoder_fields(args, config);
+  read_encoder_fields(args, config.encoder);
   args.finish();
-  config.encoder_decoder().validate("eyebrow_decomposer");
+  config.encoder_decoder().validate(names_of(TeacherNetwork::kEyebrowDecomposer).reference_module);
   return config;
 }
 
 EyebrowMorphingCombinerConfig eyebrow_morphing_combiner_config_from_json(const json& args_constructor) {
-  Constructor args(args_constructor, "EyebrowMorphingCombiner00Args");
+  Constructor args(args_constructor, args_class(TeacherNetwork::kEyebrowMorphingCombiner));
   EyebrowMorphingCombinerConfig config;
-  read_encoder_fields(args, config);
+  read_encoder_fields(args, config.encoder);
   args.read("num_pose_params", config.num_pose_params);
   args.finish();
-  config.encoder_decoder().validate("eyebrow_morphing_combiner");
+  config.encoder_decoder().validate(names_of(TeacherNetwork::kEyebrowMorphingCombiner).reference_module);
   return config;
 }
 
 FaceMorpherConfig face_morpher_config_from_json(const json& args_constructor) {
-  Constructor args(args_constructor, "FaceMorpher08Args");
+  Constructor args(args_constructor, args_class(TeacherNetwork::kFaceMorpher));
   // FaceMorpher08Args' own defaults, which are not mode_07's values.
   FaceMorpherConfig config;
-  config.image_size = 256;
+  config.encoder.image_size = 256;
   config.num_expression_params = 67;
-  config.start_channels = 16;
-  config.bottleneck_image_size = 4;
-  config.num_bottleneck_blocks = 3;
+  config.encoder.start_channels = 16;
+  config.encoder.bottleneck_image_size = 4;
+  config.encoder.num_bottleneck_blocks = 3;
   config.output_iris_mouth_grid_change = false;
   if (!args.has("block_args")) {
     throw Error("teacher configuration: FaceMorpher08Args without block_args means LeakyReLU, which is not supported");
   }
-  read_encoder_fields(args, config);
+  read_encoder_fields(args, config.encoder);
   args.read("num_expression_params", config.num_expression_params);
   args.read("output_iris_mouth_grid_change", config.output_iris_mouth_grid_change);
   args.finish();
-  config.encoder_decoder().validate("face_morpher");
+  config.encoder_decoder().validate(names_of(TeacherNetwork::kFaceMorpher).reference_module);
   return config;
 }
 
 HalfResRotatorConfig half_res_rotator_config_from_json(const json& args_constructor) {
-  return unet_wrapper_from_json<HalfResRotatorConfig>(args_constructor, "Morpher00Args");
+  return unet_poser_from_json(args_constructor, TeacherNetwork::kHalfResRotator,
+                              UnetPoserConfig::half_res_rotator_defaults());
 }
 
 EditorConfig editor_config_from_json(const json& args_constructor) {
-  return unet_wrapper_from_json<EditorConfig>(args_constructor, "Upscaler02Args");
+  return unet_poser_from_json(args_constructor, TeacherNetwork::kEditor, UnetPoserConfig::editor_defaults());
 }
 
 FullSystemConfig full_system_config_from_pipeline_json(const json& pipeline) {
-  const auto network = [&](const char* name) -> const json& {
+  // `networks` is keyed by the mode_07 key.
+  const auto network = [&](TeacherNetwork which) -> const json& {
+    const std::string name(names_of(which).reference_module);
     if (!pipeline.contains("networks") || !pipeline["networks"].contains(name) ||
         !pipeline["networks"][name].contains("args_constructor")) {
-      throw Error(std::string("teacher pipeline configuration: no networks.") + name + ".args_constructor");
+      throw Error("teacher pipeline configuration: no networks." + name + ".args_constructor");
     }
     return pipeline["networks"][name]["args_constructor"];
   };
   FullSystemConfig config;
-  config.eyebrow_decomposer = eyebrow_decomposer_config_from_json(network("eyebrow_decomposer"));
-  config.eyebrow_morphing_combiner = eyebrow_morphing_combiner_config_from_json(network("eyebrow_morphing_combiner"));
-  config.face_morpher = face_morpher_config_from_json(network("face_morpher"));
-  config.body_morpher = half_res_rotator_config_from_json(network("body_morpher"));
-  config.upscaler = editor_config_from_json(network("upscaler"));
+  config.eyebrow_decomposer = eyebrow_decomposer_config_from_json(network(TeacherNetwork::kEyebrowDecomposer));
+  config.eyebrow_morphing_combiner =
+      eyebrow_morphing_combiner_config_from_json(network(TeacherNetwork::kEyebrowMorphingCombiner));
+  config.face_morpher = face_morpher_config_from_json(network(TeacherNetwork::kFaceMorpher));
+  config.body_morpher = half_res_rotator_config_from_json(network(TeacherNetwork::kHalfResRotator));
+  config.upscaler = editor_config_from_json(network(TeacherNetwork::kEditor));
   return config;
 }
 
@@ -270,4 +278,4 @@ json read_json_file(const std::filesystem::path& file) {
   }
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

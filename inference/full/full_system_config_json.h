@@ -10,7 +10,7 @@
 
 #include <filesystem>
 
-namespace tha4 {
+namespace tha4::full {
 
 EyebrowDecomposerConfig eyebrow_decomposer_config_from_json(const nlohmann::json& args_constructor);
 EyebrowMorphingCombinerConfig eyebrow_morphing_combiner_config_from_json(const nlohmann::json& args_constructor);
@@ -24,4 +24,4 @@ FullSystemConfig full_system_config_from_pipeline_json(const nlohmann::json& pip
 // Parses a JSON file; throws Error naming the file when it is missing or malformed.
 nlohmann::json read_json_file(const std::filesystem::path& file);
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -10,11 +10,11 @@
 
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 class HalfResRotatorImpl : public torch::nn::Module {
  public:
-  explicit HalfResRotatorImpl(const HalfResRotatorConfig& config = HalfResRotatorConfig::official());
+  explicit HalfResRotatorImpl(const HalfResRotatorConfig& config = UnetPoserConfig::official_half_res_rotator());
   // image (N, 4, S, S), pose (N, 6) -> [merged, alpha, warped, grid_change, direct] (UnetPoserOutput).
   std::vector<torch::Tensor> forward(const torch::Tensor& image, const torch::Tensor& pose);
 
@@ -27,4 +27,4 @@ class HalfResRotatorImpl : public torch::nn::Module {
 };
 TORCH_MODULE(HalfResRotator);
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -8,11 +8,13 @@
 
 #include <torch/torch.h>
 
-namespace tha4 {
+#include <string_view>
+
+namespace tha4::full {
 
 class PoserEncoderDecoderImpl : public torch::nn::Module {
  public:
-  PoserEncoderDecoderImpl(const EncoderDecoderConfig& config, const char* network);  // network: for errors
+  PoserEncoderDecoderImpl(const EncoderDecoderConfig& config, std::string_view network);  // network: for errors
 
   // The final (N, start_channels, S, S) feature map: the only element of the reference's output list
   // that THA4 uses. `pose` is (N, num_pose_params), or undefined when num_pose_params is 0.
@@ -29,4 +31,4 @@ class PoserEncoderDecoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(PoserEncoderDecoder);
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -3,7 +3,7 @@
 #include "inference/student/siren.h"
 #include "inference/util/errors.h"
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 
 bool is_float32_norm(const torch::nn::Module& module) {
@@ -78,4 +78,4 @@ torch::Tensor warp_image_float32(const torch::Tensor& image, const torch::Tensor
   return warp_image(image.to(torch::kFloat32), grid_change.to(torch::kFloat32)).to(image.scalar_type());
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace tha4 {
+namespace tha4::full {
 
 enum class FullPrecision { kFloat32, kFloat16, kBFloat16 };
 
@@ -59,4 +59,4 @@ TORCH_MODULE(Float32InstanceNorm2d);
 // warp_image (student/siren.h) computed in float32 and returned in `image`'s dtype (see above).
 torch::Tensor warp_image_float32(const torch::Tensor& image, const torch::Tensor& grid_change);
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 namespace nn = torch::nn;
 
@@ -89,7 +89,7 @@ torch::Tensor UnetUpBlockImpl::forward(torch::Tensor h, const std::vector<torch:
   return h;
 }
 
-UnetImpl::UnetImpl(const UnetConfig& config, const char* network) : config_(config) {
+UnetImpl::UnetImpl(const UnetConfig& config, std::string_view network) : config_(config) {
   config_.validate(network);
   const int64_t internal = config_.cond_internal_channels;
   time_embed = register_module(
@@ -162,4 +162,4 @@ torch::Tensor UnetImpl::forward(const torch::Tensor& x, const torch::Tensor& t, 
   return last->forward(h);
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -7,9 +7,10 @@
 
 #include <torch/torch.h>
 
+#include <string_view>
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 // The sinusoidal embedding of t (N, 1) with `channels` channels: [cos(t·f), sin(t·f)], f_i =
 // exp(−ln(10000)·i/(half − 1)). THA4 always passes t = 0, which gives [1…1, 0…0]: not zero, so the time
@@ -55,7 +56,7 @@ TORCH_MODULE(UnetUpBlock);
 
 class UnetImpl : public torch::nn::Module {
  public:
-  explicit UnetImpl(const UnetConfig& config, const char* network = "unet");
+  explicit UnetImpl(const UnetConfig& config, std::string_view network = "unet");
   // x (N, in, H, W), t (N, 1), cond (N, cond_input_channels); first_conv_addition (N, model_channels, H, W)
   // or undefined. Returns (N, out_channels, H, W).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& cond,
@@ -76,4 +77,4 @@ class UnetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Unet);
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -3,7 +3,7 @@
 #include "inference/full/conv_blocks.h"
 #include "inference/full/precision.h"
 
-namespace tha4 {
+namespace tha4::full {
 
 std::vector<torch::Tensor> unet_poser_outputs(const torch::Tensor& unet_output, const torch::Tensor& image) {
   const int64_t channels = image.size(1);
@@ -15,4 +15,4 @@ std::vector<torch::Tensor> unet_poser_outputs(const torch::Tensor& unet_output, 
   return {merged, alpha, warped, grid_change, direct};
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -6,7 +6,7 @@
 
 #include <vector>
 
-namespace tha4 {
+namespace tha4::full {
 
 // Output indices of Morpher00 and Upscaler02 (the same five).
 enum class UnetPoserOutput : int { kMerged = 0, kAlpha, kWarped, kGridChange, kDirect };
@@ -16,4 +16,4 @@ constexpr int kUnetPoserOutputCount = 5;
 // merged = direct · alpha + warp(image, grid_change) · (1 − alpha).
 std::vector<torch::Tensor> unet_poser_outputs(const torch::Tensor& unet_output, const torch::Tensor& image);
 
-}  // namespace tha4
+}  // namespace tha4::full

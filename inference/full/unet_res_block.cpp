@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace tha4 {
+namespace tha4::full {
 namespace {
 namespace nn = torch::nn;
 namespace F = torch::nn::functional;
@@ -70,4 +70,4 @@ torch::Tensor UnetResBlockImpl::forward(const torch::Tensor& x, const torch::Ten
   return (skip ? skip->forward(shortcut) : shortcut) + h;
 }
 
-}  // namespace tha4
+}  // namespace tha4::full

@@ -8,7 +8,7 @@
 
 #include <torch/torch.h>
 
-namespace tha4 {
+namespace tha4::full {
 
 // The reference's GroupNorm32: min(32, C) groups, eps 1e-5, affine.
 // Float32 in every precision (full/precision.h).
@@ -45,4 +45,4 @@ class UnetResBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(UnetResBlock);
 
-}  // namespace tha4
+}  // namespace tha4::full

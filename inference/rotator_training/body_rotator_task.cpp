@@ -31,7 +31,7 @@ bool zero_initialised(const std::string& name) {
 }
 
 RotatorOutputs outputs_of(const std::vector<torch::Tensor>& outputs) {
-  using O = UnetPoserOutput;
+  using O = full::UnetPoserOutput;
   auto at = [&](O o) { return outputs[static_cast<std::size_t>(o)]; };
   return {at(O::kMerged), at(O::kAlpha), at(O::kWarped), at(O::kGridChange), at(O::kDirect)};
 }
@@ -68,7 +68,7 @@ BodyRotatorTask::BodyRotatorTask(std::shared_ptr<const RotatorDataset> dataset, 
   }
   if (!phi_) throw Error("the body-rotator training needs the VGG16 perceptual loss");
   if (editor) {
-    editor_ = Editor(settings_.editor);
+    editor_ = full::Editor(settings_.editor);
     editor_->to(settings_.device);
     const int64_t coarse_phase_start = phases_.at(phases_.total_examples() - 1).begins_at;
     if (phases_.at(coarse_phase_start).coarse_inputs) {
@@ -79,14 +79,14 @@ BodyRotatorTask::BodyRotatorTask(std::shared_ptr<const RotatorDataset> dataset, 
       if (settings_.rotator.image_size * 2 != settings_.editor.image_size) {
         throw Error("the rotator works at half the editor's size");
       }
-      coarse_rotator_ = HalfResRotator(settings_.rotator);
+      coarse_rotator_ = full::HalfResRotator(settings_.rotator);
       load_module_weights(*coarse_rotator_, *settings_.coarse_rotator_weights);
       coarse_rotator_->to(settings_.device);
       coarse_rotator_->eval();
       for (auto& parameter : coarse_rotator_->parameters()) parameter.set_requires_grad(false);
     }
   } else {
-    rotator_ = HalfResRotator(settings_.rotator);
+    rotator_ = full::HalfResRotator(settings_.rotator);
     rotator_->to(settings_.device);
   }
   last_phase_ = phases_.at(0);
@@ -121,8 +121,8 @@ std::pair<torch::Tensor, torch::Tensor> BodyRotatorTask::coarse_inputs(const Rot
   torch::NoGradGuard no_grad;
   const std::vector<torch::Tensor> half = coarse_rotator_->forward(batch.rest_half, batch.pose);
   const int64_t size = batch.rest.size(-1);
-  return {resize_bilinear(half[static_cast<int>(UnetPoserOutput::kMerged)], size),
-          resize_bilinear(half[static_cast<int>(UnetPoserOutput::kGridChange)], size)};
+  return {full::resize_bilinear(half[static_cast<int>(full::UnetPoserOutput::kMerged)], size),
+          full::resize_bilinear(half[static_cast<int>(full::UnetPoserOutput::kGridChange)], size)};
 }
 
 RotatorOutputs BodyRotatorTask::forward(const RotatorBatch& batch, const TrainingPhase& phase) {
@@ -133,7 +133,7 @@ RotatorOutputs BodyRotatorTask::forward(const RotatorBatch& batch, const Trainin
   }
   // Phases 1–2: the editor as a full-resolution rotator, its U-Net without the coarse-input submodule.
   const torch::Tensor t = torch::zeros({batch.rest.size(0), 1}, batch.rest.options());
-  return outputs_of(unet_poser_outputs(editor_->body->forward(batch.rest, t, batch.pose), batch.rest));
+  return outputs_of(full::unet_poser_outputs(editor_->body->forward(batch.rest, t, batch.pose), batch.rest));
 }
 
 training::StepLoss BodyRotatorTask::loss_of(const RotatorBatch& batch, const TrainingPhase& phase,

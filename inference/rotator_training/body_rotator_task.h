@@ -30,8 +30,8 @@ namespace tha4::rotator_training {
 
 struct BodyRotatorTaskSettings {
   RotatorNetwork network = RotatorNetwork::kHalfResRotator;
-  HalfResRotatorConfig rotator = HalfResRotatorConfig::official();
-  EditorConfig editor = EditorConfig::official();
+  full::HalfResRotatorConfig rotator = full::UnetPoserConfig::official_half_res_rotator();
+  full::EditorConfig editor = full::UnetPoserConfig::official_editor();
   std::vector<int64_t> phase_lengths;  // empty: the supplement's
   PerceptualEstimate estimate = PerceptualEstimate::kStochastic;
   double peak_learning_rate = kPeakLearningRate;
@@ -78,8 +78,8 @@ class BodyRotatorTask final : public training::TrainingTask {
   const torch::Tensor& input_of(const RotatorBatch& batch) const;
   const torch::Tensor& target_of(const RotatorBatch& batch) const;
 
-  HalfResRotator& rotator() { return rotator_; }
-  Editor& editor() { return editor_; }
+  full::HalfResRotator& rotator() { return rotator_; }
+  full::Editor& editor() { return editor_; }
 
  private:
   // mode_07 steps 6–7 with the frozen rotator: (coarse posed image, coarse grid change) at full size.
@@ -91,9 +91,9 @@ class BodyRotatorTask final : public training::TrainingTask {
   std::shared_ptr<PerceptualLoss> phi_;
   BodyRotatorTaskSettings settings_;
   PhasePlan phases_;
-  HalfResRotator rotator_{nullptr};         // being trained (network kHalfResRotator)
-  Editor editor_{nullptr};                  // being trained (network kEditor)
-  HalfResRotator coarse_rotator_{nullptr};  // frozen, editor phase 3 only
+  full::HalfResRotator rotator_{nullptr};         // being trained (network kHalfResRotator)
+  full::Editor editor_{nullptr};                  // being trained (network kEditor)
+  full::HalfResRotator coarse_rotator_{nullptr};  // frozen, editor phase 3 only
   TrainingPhase last_phase_;                // of the last loss() (sample sheets show that phase's network)
   // Reads in flight, oldest first: the loop names step n+1's examples before step n's loss(), so the read of
   // step n (named a step earlier) and that of step n+1 can both be pending.

@@ -157,8 +157,8 @@ RotatorBatch RotatorDataset::to_batch(const DecodedExamples& examples, const tor
   batch.rest = examples.rest.to(device);
   batch.posed = examples.posed.to(device);
   batch.pose = examples.pose.to(device);
-  batch.rest_half = resize_bilinear(batch.rest, image_size_ / 2);
-  batch.posed_half = resize_bilinear(batch.posed, image_size_ / 2);
+  batch.rest_half = full::resize_bilinear(batch.rest, image_size_ / 2);
+  batch.posed_half = full::resize_bilinear(batch.posed, image_size_ / 2);
   return batch;
 }
 

@@ -9,7 +9,7 @@ torch::Tensor l1_term(const torch::Tensor& output, const torch::Tensor& target) 
   return (output - target).abs().mean();
 }
 
-torch::Tensor downscale_half(const torch::Tensor& image) { return resize_bilinear(image, image.size(-1) / 2); }
+torch::Tensor downscale_half(const torch::Tensor& image) { return full::resize_bilinear(image, image.size(-1) / 2); }
 
 torch::Tensor stack_quadrants(const torch::Tensor& image) {
   const int64_t h = image.size(-2), w = image.size(-1);

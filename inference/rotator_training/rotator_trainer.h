@@ -27,7 +27,7 @@ struct RotatorTrainingOptions {
   std::filesystem::path dataset;
   std::filesystem::path vgg16;
   std::filesystem::path out;
-  FullSystemConfig sizes = FullSystemConfig::official();  // body_morpher and upscaler are used
+  full::FullSystemConfig sizes = full::FullSystemConfig::official();  // body_morpher and upscaler are used
   std::vector<int64_t> phase_lengths;                     // empty: the supplement's
   int64_t batch_size = kDefaultBatchSize;                 // over all processes
   bool skip_bad_examples = false;

@@ -1,5 +1,6 @@
 #include "inference/rotator_training/training_phases.h"
 
+#include "inference/full/teacher_networks.h"
 #include "inference/util/errors.h"
 
 #include <algorithm>
@@ -17,7 +18,10 @@ RotatorNetwork parse_network_word(const std::string& word) {
 }
 
 std::string network_file_stem(RotatorNetwork network) {
-  return network == RotatorNetwork::kHalfResRotator ? "body_morpher" : "upscaler";
+  const full::TeacherNetwork teacher = network == RotatorNetwork::kHalfResRotator
+                                           ? full::TeacherNetwork::kHalfResRotator
+                                           : full::TeacherNetwork::kEditor;
+  return std::string(full::names_of(teacher).reference_module);
 }
 
 std::vector<int64_t> PhasePlan::default_lengths(RotatorNetwork network) {

@@ -147,7 +147,7 @@ engine::Options engine_options(const AvatarSettings& settings) {
   return options;
 }
 
-LoadedPoser load_full_system(const AvatarSettings& settings) {
+LoadedPoser load_full_system_avatar(const AvatarSettings& settings) {
   // The full system runs on LibTorch: "fast" (a student engine) means LibTorch on the CPU here.
   const engine::Kind kind =
       settings.engine == EngineChoice::kCpuFast ? engine::Kind::kReference : engine_kind(settings.engine);
@@ -173,7 +173,7 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
                               "character_model.yaml, or the full system's five weight files) in the source's "
                               "properties");
   }
-  if (engine::is_full_system_folder(settings.model_folder)) return load_full_system(settings);
+  if (engine::is_full_system_folder(settings.model_folder)) return load_full_system_avatar(settings);
   const engine::Options options = engine_options(settings);
   const engine::EngineDecision decision = engine::resolve_engine(engine_kind(settings.engine), options);
   StudentSource source = load_student_source(settings.model_folder, decision.device);
