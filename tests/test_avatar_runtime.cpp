@@ -55,7 +55,7 @@ AvatarSettings still(const std::string& pose) {
   settings.engine = EngineChoice::kCpuFast;
   settings.cpu_threads = 2;
   settings.base_pose = pose;
-  settings.breaths_per_minute = 0.0;
+  settings.pose_tuning.breaths_per_minute = 0.0;
   settings.auto_blink = false;
   return settings;
 }
@@ -130,9 +130,9 @@ TEST_CASE("avatar runtime: the composer layers tracking, calibration, gaze, iris
   PoseComposer composer;
   AvatarSettings settings;
   settings.tracking = TrackingInput::kVmc;
-  settings.mirror = false;
+  settings.pose_tuning.mirror = false;
   settings.smoothing = 0.0;
-  settings.breaths_per_minute = 0.0;
+  settings.pose_tuning.breaths_per_minute = 0.0;
   settings.auto_blink = false;
   settings.base_pose = "mouth_smirk=0.5";
   composer.set_settings(settings);
@@ -164,8 +164,8 @@ TEST_CASE("avatar runtime: the composer layers tracking, calibration, gaze, iris
   CHECK(pose[at("head_y")] == Approx(0.1F));
 
   // Gaze off, smaller irises, NaN from a broken tracker: all handled in the overrides.
-  settings.gaze = false;
-  settings.iris_size = 0.7;
+  settings.pose_tuning.gaze = false;
+  settings.pose_tuning.iris_size = 0.7;
   composer.set_settings(settings);
   pose[at("eye_wink_left")] = std::nanf("");
   composer.apply_overrides(pose, 2.0);
@@ -177,6 +177,25 @@ TEST_CASE("avatar runtime: the composer layers tracking, calibration, gaze, iris
   // A malformed base pose is rejected and the previous one stays.
   settings.base_pose = "mouth_smirk=oops";
   CHECK_THROWS_AS(composer.set_settings(settings), tha4::PoseError);
+}
+
+TEST_CASE("avatar runtime: the trackers are rebuilt for their tuning, not for the iris size", "[avatar]") {
+  const AvatarSettings settings;
+  AvatarSettings changed = settings;
+  changed.pose_tuning.iris_size = 0.8;  // the composer applies it to every pose
+  changed.smoothing = 0.9;
+  CHECK_FALSE(tracking_settings_differ(settings, changed));
+  CHECK(tracker_tuning(changed).iris_size == 0.0);
+  for (const auto& change : {+[](AvatarSettings& s) { s.pose_tuning.mirror = false; },
+                             +[](AvatarSettings& s) { s.pose_tuning.gaze = false; },
+                             +[](AvatarSettings& s) { s.pose_tuning.breaths_per_minute = 5.0; },
+                             +[](AvatarSettings& s) {
+                               s.pose_tuning.eyebrow_down_mode = tracking::EyebrowDownMode::kSerious;
+                             }}) {
+    changed = settings;
+    change(changed);
+    CHECK(tracking_settings_differ(settings, changed));
+  }
 }
 
 TEST_CASE("avatar runtime: idle animation breathes and blinks at a human rate", "[avatar]") {
