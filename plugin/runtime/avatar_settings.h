@@ -1,6 +1,7 @@
 #pragma once
 // Everything a user can set on an avatar source, as plain values. The OBS layer fills it from the source's
-// settings (plugin/obs/settings_reader.cpp); the runtime only reads it. No OBS, no LibTorch types here.
+// settings, one row of plugin/obs/setting_table.cpp per member (which is also where a new member gets its key,
+// label and range); the runtime only reads it. No OBS, no LibTorch types here.
 
 #include "tracking/common/pose_tuning.h"
 
