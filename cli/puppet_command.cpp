@@ -114,7 +114,7 @@ class CameraInput final : public PuppetInput {
   static tracking::TrackerSettings settings(const PuppetOptions& options) {
     tracking::TrackerSettings s;
     s.landmark_model = options.landmark_model;
-    s.mapping.mirror = !options.no_mirror;
+    s.mapping.tuning.mirror = !options.no_mirror;
     return s;
   }
   double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }

@@ -56,7 +56,7 @@ AvatarSettings still(const std::string& pose) {
   settings.engine = EngineChoice::kCpuFast;
   settings.cpu_threads = 2;
   settings.base_pose = pose;
-  settings.breaths_per_minute = 0.0;
+  settings.pose_tuning.breaths_per_minute = 0.0;
   settings.auto_blink = false;
   return settings;
 }
@@ -131,9 +131,9 @@ TEST_CASE("avatar runtime: the composer layers tracking, calibration, gaze, iris
   PoseComposer composer;
   AvatarSettings settings;
   settings.tracking = TrackingInput::kVmc;
-  settings.mirror = false;
+  settings.pose_tuning.mirror = false;
   settings.smoothing = 0.0;
-  settings.breaths_per_minute = 0.0;
+  settings.pose_tuning.breaths_per_minute = 0.0;
   settings.auto_blink = false;
   settings.base_pose = "mouth_smirk=0.5";
   composer.set_settings(settings);
@@ -165,8 +165,8 @@ TEST_CASE("avatar runtime: the composer layers tracking, calibration, gaze, iris
   CHECK(pose[at("head_y")] == Approx(0.1F));
 
   // Gaze off, smaller irises, NaN from a broken tracker: all handled in the overrides.
-  settings.gaze = false;
-  settings.iris_size = 0.7;
+  settings.pose_tuning.gaze = false;
+  settings.pose_tuning.iris_size = 0.7;
   composer.set_settings(settings);
   pose[at("eye_wink_left")] = std::nanf("");
   composer.apply_overrides(pose, 2.0);
@@ -178,6 +178,25 @@ TEST_CASE("avatar runtime: the composer layers tracking, calibration, gaze, iris
   // A malformed base pose is rejected and the previous one stays.
   settings.base_pose = "mouth_smirk=oops";
   CHECK_THROWS_AS(composer.set_settings(settings), tha4::PoseError);
+}
+
+TEST_CASE("avatar runtime: the trackers are rebuilt for their tuning, not for the iris size", "[avatar]") {
+  const AvatarSettings settings;
+  AvatarSettings changed = settings;
+  changed.pose_tuning.iris_size = 0.8;  // the composer applies it to every pose
+  changed.smoothing = 0.9;
+  CHECK_FALSE(tracking_settings_differ(settings, changed));
+  CHECK(tracker_tuning(changed).iris_size == 0.0);
+  for (const auto& change : {+[](AvatarSettings& s) { s.pose_tuning.mirror = false; },
+                             +[](AvatarSettings& s) { s.pose_tuning.gaze = false; },
+                             +[](AvatarSettings& s) { s.pose_tuning.breaths_per_minute = 5.0; },
+                             +[](AvatarSettings& s) {
+                               s.pose_tuning.eyebrow_down_mode = tracking::EyebrowDownMode::kSerious;
+                             }}) {
+    changed = settings;
+    change(changed);
+    CHECK(tracking_settings_differ(settings, changed));
+  }
 }
 
 TEST_CASE("avatar runtime: idle animation breathes and blinks at a human rate", "[avatar]") {
@@ -246,18 +265,23 @@ TEST_CASE("avatar runtime: the locales translate every string the plugin asks fo
     INFO("ja-JP lacks " << key);
     CHECK(japanese.count(key) == 1);
   }
-  // Every literal key passed to obs_module_text or T() in the OBS glue exists in en-US.ini.
+  // Every literal key passed to obs_module_text or T() in the OBS glue exists in en-US.ini, and so does every
+  // label of the setting table: its capitalised string literals (saved names are lower case).
   const std::regex lookup(R"re((?:obs_module_text|\bT)\("([A-Za-z.]+)"\))re");
+  const std::regex table_label(R"re("([A-Z][A-Za-z]*(?:\.[A-Za-z]+)*)")re");
   int found = 0;
+  int table_labels = 0;
   for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(THA4_SOURCE_DIR) / "plugin" / "obs")) {
     const std::string text = read_text(entry.path());
-    for (std::sregex_iterator it(text.begin(), text.end(), lookup), end; it != end; ++it) {
-      ++found;
+    const bool table = entry.path().filename() == "setting_table.cpp";
+    for (std::sregex_iterator it(text.begin(), text.end(), table ? table_label : lookup), end; it != end; ++it) {
+      ++(table ? table_labels : found);
       INFO(entry.path().filename().string() << " uses " << (*it)[1]);
       CHECK(english.count((*it)[1]) == 1);
     }
   }
-  CHECK(found > 40);
+  CHECK(found > 5);
+  CHECK(table_labels > 40);
 }
 
 TEST_CASE("avatar runtime: the mailbox hands over the newest frame once", "[avatar]") {

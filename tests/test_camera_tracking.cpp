@@ -410,7 +410,7 @@ NeutralFace relaxed_neutral() { return {cv::Matx33d::eye(), relaxed_features()};
 
 MappingSettings mapping(bool mirror) {
   MappingSettings settings;
-  settings.mirror = mirror;
+  settings.tuning.mirror = mirror;
   return settings;
 }
 
@@ -507,11 +507,12 @@ TEST_CASE("camera tracker: expressions map to the THA4 morphs", "[tracking][came
   SECTION("the neutral face is the rest pose") {
     mapper.set_settings([] {
       MappingSettings s = mapping(true);
-      s.iris_small_left = 0.3F;
+      s.tuning.iris_size = 0.3;
       return s;
     }());
     Pose expected = rest_pose();
     expected[pose_index("iris_small_left")] = 0.3F;
+    expected[pose_index("iris_small_right")] = 0.3F;
     CHECK(mapper.map(neutral.features, neutral.rotation, neutral) == expected);
   }
   SECTION("the brow-down mode picks the eyebrow morph") {
@@ -523,7 +524,7 @@ TEST_CASE("camera tracker: expressions map to the THA4 morphs", "[tracking][came
                                                              {EyebrowDownMode::kSerious, "eyebrow_serious_left"}};
     for (const auto& [mode, chosen] : modes) {
       MappingSettings settings = mapping(true);
-      settings.eyebrow_down_mode = mode;
+      settings.tuning.eyebrow_down_mode = mode;
       mapper.set_settings(settings);
       const Pose pose = mapper.map(frowning, neutral.rotation, neutral);
       for (const auto& [other_mode, other] : modes) {

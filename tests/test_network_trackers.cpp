@@ -350,10 +350,23 @@ TEST_CASE("network trackers: eyebrows, eyes and irises follow spec §7.2", "[net
   CHECK(pose_value(pose, "iris_rotation_x") == 1.0f);  // 0.9 · 4/3 clamped
 
   BlendshapePoseConverterConfig troubled;
-  troubled.eyebrow_down_mode = EyebrowDownMode::kTroubled;
+  troubled.tuning.eyebrow_down_mode = EyebrowDownMode::kTroubled;
   const Pose troubled_pose = convert(frame_with({{Blendshape::kBrowDownLeft, 0.4f}}), troubled);
   CHECK(pose_value(troubled_pose, "eyebrow_troubled_left") == Approx(1.0f));
   CHECK(pose_value(troubled_pose, "eyebrow_angry_left") == 0.0f);
+}
+
+TEST_CASE("network trackers: the user's gaze and iris size sliders reach the pose", "[network]") {
+  const FaceFrame looking = frame_with({{Blendshape::kEyeLookInLeft, 0.3f}, {Blendshape::kEyeLookUpLeft, 0.9f}});
+  BlendshapePoseConverterConfig tuned;
+  tuned.tuning.gaze = false;
+  tuned.tuning.iris_size = 0.4;
+  const Pose pose = convert(looking, tuned);
+  CHECK(pose_value(pose, "iris_rotation_x") == 0.0f);
+  CHECK(pose_value(pose, "iris_rotation_y") == 0.0f);
+  CHECK(pose_value(pose, "iris_small_left") == Approx(0.4f));
+  CHECK(pose_value(pose, "iris_small_right") == Approx(0.4f));
+  CHECK(pose_value(convert(looking), "iris_rotation_x") != 0.0f);
 }
 
 TEST_CASE("network trackers: head angles map to head_x, head_y and neck_z with the spec's signs", "[network]") {
@@ -391,7 +404,7 @@ TEST_CASE("network trackers: breathing follows the configured rate", "[network]"
   CHECK(pose_value(convert_face_to_pose(FaceFrame{}, config, 0.0), "breathing") == Approx(0.0f).margin(1e-6));
   CHECK(pose_value(convert_face_to_pose(FaceFrame{}, config, 1.5), "breathing") == Approx(1.0f));
   CHECK(pose_value(convert_face_to_pose(FaceFrame{}, config, 3.75), "breathing") == Approx(0.5f));
-  config.breaths_per_minute = 0.0f;
+  config.tuning.breaths_per_minute = 0.0;
   CHECK(pose_value(convert_face_to_pose(FaceFrame{}, config, 1.5), "breathing") == 0.0f);
 }
 
@@ -400,7 +413,7 @@ TEST_CASE("network trackers: every converted pose is finite and inside its range
   std::uniform_real_distribution<float> unit(0.0f, 1.0f);
   std::uniform_real_distribution<float> angle(-180.0f, 180.0f);
   BlendshapePoseConverterConfig broken;
-  broken.iris_small_left = 3.0f;
+  broken.tuning.iris_size = 3.0;
   broken.smile_threshold_max = std::numeric_limits<float>::quiet_NaN();
   for (int trial = 0; trial < 200; ++trial) {
     FaceFrame frame;

@@ -3,6 +3,7 @@
 #include "plugin/obs/avatar_source.h"
 #include "plugin/obs/preset_labels.h"
 #include "plugin/obs/setting_keys.h"
+#include "plugin/obs/setting_table.h"
 
 #include <obs-module.h>
 
@@ -31,18 +32,21 @@ bool collect_source(void* param, obs_source_t* source) {
   return true;
 }
 
-void add_source_list(obs_properties_t* group, const char* key, const char* label, std::uint32_t flag) {
-  obs_property_t* list = obs_properties_add_list(group, key, label, OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
+obs_property_t* add_source_list(obs_properties_t* group, const Setting& setting, const char* label,
+                                std::uint32_t flag) {
+  obs_property_t* list =
+      obs_properties_add_list(group, setting.key, label, OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
   obs_property_list_add_string(list, T("None"), "");
   SourceList sources{flag, {}};
   obs_enum_sources(collect_source, &sources);
   std::sort(sources.names.begin(), sources.names.end());
   for (const auto& name : sources.names) obs_property_list_add_string(list, name.c_str(), name.c_str());
+  return list;
 }
 
-void add_camera_devices(obs_properties_t* group) {
-  obs_property_t* list = obs_properties_add_list(group, keys::kCameraDevice, T("CameraDevice"),
-                                                 OBS_COMBO_TYPE_EDITABLE, OBS_COMBO_FORMAT_STRING);
+obs_property_t* add_camera_devices(obs_properties_t* group, const Setting& setting, const char* label) {
+  obs_property_t* list =
+      obs_properties_add_list(group, setting.key, label, OBS_COMBO_TYPE_EDITABLE, OBS_COMBO_FORMAT_STRING);
   std::vector<std::string> devices;
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator("/dev", error)) {
@@ -51,6 +55,31 @@ void add_camera_devices(obs_properties_t* group) {
   }
   std::sort(devices.begin(), devices.end());
   for (const auto& device : devices) obs_property_list_add_string(list, device.c_str(), device.c_str());
+  return list;
+}
+
+obs_property_t* add_expressions(obs_properties_t* group, const Setting& setting, const char* label) {
+  obs_property_t* list =
+      obs_properties_add_list(group, setting.key, label, OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
+  obs_property_list_add_string(list, T("None"), "");
+  for (const auto& preset : module_presets()) {
+    obs_property_list_add_string(list, preset_label(preset.id).c_str(), preset.id.c_str());
+  }
+  return list;
+}
+
+obs_property_t* add_choices(obs_properties_t* group, const Setting& setting, const char* label) {
+  const bool numbers = setting.widget == Widget::kNumberList;
+  obs_property_t* list = obs_properties_add_list(group, setting.key, label, OBS_COMBO_TYPE_LIST,
+                                                 numbers ? OBS_COMBO_FORMAT_INT : OBS_COMBO_FORMAT_STRING);
+  for (const Choice& choice : setting.choices) {
+    if (numbers) {
+      obs_property_list_add_int(list, T(choice.label), choice.saved_number);
+    } else {
+      obs_property_list_add_string(list, T(choice.label), choice.saved_text);
+    }
+  }
+  return list;
 }
 
 // Shows the settings of the chosen tracking input only.
@@ -94,96 +123,65 @@ void add_status(obs_properties_t* props, const AvatarSource& avatar) {
   obs_property_text_set_info_word_wrap(line, true);
 }
 
-obs_properties_t* character_group() {
-  obs_properties_t* group = obs_properties_create();
-  obs_property_t* folder = obs_properties_add_path(group, keys::kModelFolder, T("ModelFolder"), OBS_PATH_DIRECTORY,
-                                                   nullptr, nullptr);
-  obs_property_set_long_description(folder, T("ModelFolder.Help"));
-  obs_properties_add_path(group, keys::kCharacterImage, T("CharacterImage"), OBS_PATH_FILE,
-                          "PNG (*.png);;All files (*.*)", nullptr);
-  obs_property_t* engine =
-      obs_properties_add_list(group, keys::kEngine, T("Engine"), OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
-  obs_property_list_add_string(engine, T("Engine.Auto"), keys::kEngineAuto);
-  obs_property_list_add_string(engine, T("Engine.CpuFast"), keys::kEngineCpuFast);
-  obs_property_list_add_string(engine, T("Engine.CpuReference"), keys::kEngineCpuReference);
-  obs_property_list_add_string(engine, T("Engine.Cuda"), keys::kEngineCuda);
-  obs_property_set_modified_callback(engine, engine_changed);
-  obs_properties_add_int(group, keys::kCudaDevice, T("CudaDevice"), 0, 15, 1);
-  obs_property_t* precision = obs_properties_add_list(group, keys::kGpuPrecision, T("GpuPrecision"),
-                                                      OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
-  obs_property_list_add_string(precision, T("GpuPrecision.Balanced"), keys::kPrecisionBalanced);
-  obs_property_list_add_string(precision, T("GpuPrecision.Quality"), keys::kPrecisionQuality);
-  obs_property_t* threads = obs_properties_add_int(group, keys::kCpuThreads, T("CpuThreads"), 0, 64, 1);
-  obs_property_set_long_description(threads, T("CpuThreads.Help"));
-  obs_property_t* scale =
-      obs_properties_add_float_slider(group, keys::kOutputScale, T("OutputScale"), 0.25, 2.0, 0.05);
-  obs_property_float_set_suffix(scale, "×");
-  return group;
+// The settings whose value shows or hides others.
+obs_property_modified_t visibility_callback(const char* key) {
+  if (std::strcmp(key, keys::kEngine) == 0) return engine_changed;
+  if (std::strcmp(key, keys::kTrackingInput) == 0) return tracking_input_changed;
+  if (std::strcmp(key, keys::kLipSync) == 0) return lip_sync_changed;
+  return nullptr;
 }
 
-obs_properties_t* tracking_group() {
-  obs_properties_t* group = obs_properties_create();
-  obs_property_t* input = obs_properties_add_list(group, keys::kTrackingInput, T("TrackingInput"),
-                                                  OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
-  obs_property_list_add_string(input, T("TrackingInput.None"), keys::kInputNone);
-  obs_property_list_add_string(input, T("TrackingInput.ObsSource"), keys::kInputObsSource);
-  obs_property_list_add_string(input, T("TrackingInput.Camera"), keys::kInputCamera);
-  obs_property_list_add_string(input, T("TrackingInput.IFacialMocap"), keys::kInputIFacialMocap);
-  obs_property_list_add_string(input, T("TrackingInput.Vmc"), keys::kInputVmc);
-  obs_property_set_modified_callback(input, tracking_input_changed);
-  add_source_list(group, keys::kObsVideoSource, T("ObsVideoSource"), OBS_SOURCE_VIDEO);
-  add_camera_devices(group);
-  obs_property_t* phone = obs_properties_add_text(group, keys::kPhoneAddress, T("PhoneAddress"), OBS_TEXT_DEFAULT);
-  obs_property_set_long_description(phone, T("PhoneAddress.Help"));
-  obs_properties_add_int(group, keys::kVmcPort, T("VmcPort"), 1, 65535, 1);
-  obs_properties_add_button(group, keys::kCalibrate, T("Calibrate"), calibrate_clicked);
-  obs_properties_add_bool(group, keys::kMirror, T("Mirror"));
-  obs_properties_add_float_slider(group, keys::kSmoothing, T("Smoothing"), 0.0, 1.0, 0.05);
-  obs_property_t* brows = obs_properties_add_list(group, keys::kEyebrowDownMode, T("EyebrowDownMode"),
-                                                  OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_INT);
-  obs_property_list_add_int(brows, T("EyebrowDownMode.Troubled"), 0);
-  obs_property_list_add_int(brows, T("EyebrowDownMode.Angry"), 1);
-  obs_property_list_add_int(brows, T("EyebrowDownMode.Lowered"), 2);
-  obs_property_list_add_int(brows, T("EyebrowDownMode.Serious"), 3);
-  obs_properties_add_float_slider(group, keys::kIrisSize, T("IrisSize"), 0.0, 1.0, 0.05);
-  obs_properties_add_bool(group, keys::kGaze, T("Gaze"));
-  return group;
-}
-
-obs_properties_t* animation_group() {
-  obs_properties_t* group = obs_properties_create();
-  obs_property_t* breathing =
-      obs_properties_add_float_slider(group, keys::kBreathsPerMinute, T("BreathsPerMinute"), 0.0, 60.0, 1.0);
-  obs_property_set_long_description(breathing, T("BreathsPerMinute.Help"));
-  obs_properties_add_bool(group, keys::kAutoBlink, T("AutoBlink"));
-  obs_property_t* expression = obs_properties_add_list(group, keys::kExpression, T("Expression"), OBS_COMBO_TYPE_LIST,
-                                                       OBS_COMBO_FORMAT_STRING);
-  obs_property_list_add_string(expression, T("None"), "");
-  for (const auto& preset : module_presets()) {
-    obs_property_list_add_string(expression, preset_label(preset.id).c_str(), preset.id.c_str());
+obs_property_t* add_property(obs_properties_t* group, const Setting& setting) {
+  const char* label = T(setting.label);
+  const NumberRange& range = setting.range;
+  switch (setting.widget) {
+    case Widget::kCheckbox:
+      return obs_properties_add_bool(group, setting.key, label);
+    case Widget::kInteger:
+      return obs_properties_add_int(group, setting.key, label, static_cast<int>(range.min),
+                                    static_cast<int>(range.max), static_cast<int>(range.step));
+    case Widget::kSlider: {
+      obs_property_t* slider =
+          obs_properties_add_float_slider(group, setting.key, label, range.min, range.max, range.step);
+      if (setting.suffix) obs_property_float_set_suffix(slider, setting.suffix);
+      return slider;
+    }
+    case Widget::kText:
+      return obs_properties_add_text(group, setting.key, label, OBS_TEXT_DEFAULT);
+    case Widget::kFolder:
+      return obs_properties_add_path(group, setting.key, label, OBS_PATH_DIRECTORY, nullptr, nullptr);
+    case Widget::kFile:
+      return obs_properties_add_path(group, setting.key, label, OBS_PATH_FILE, setting.file_filter, nullptr);
+    case Widget::kList:
+    case Widget::kNumberList:
+      return add_choices(group, setting, label);
+    case Widget::kVideoSources:
+      return add_source_list(group, setting, label, OBS_SOURCE_VIDEO);
+    case Widget::kAudioSources:
+      return add_source_list(group, setting, label, OBS_SOURCE_AUDIO);
+    case Widget::kCameraDevices:
+      return add_camera_devices(group, setting, label);
+    case Widget::kExpressions:
+      return add_expressions(group, setting, label);
+    case Widget::kCalibrateButton:
+      return obs_properties_add_button(group, setting.key, label, calibrate_clicked);
+    case Widget::kHidden:
+      return nullptr;
   }
-  obs_property_t* hotkeys = obs_properties_add_list(group, keys::kPresetHotkeyMode, T("PresetHotkeyMode"),
-                                                    OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
-  obs_property_list_add_string(hotkeys, T("PresetHotkeyMode.Hold"), keys::kHotkeyHold);
-  obs_property_list_add_string(hotkeys, T("PresetHotkeyMode.Toggle"), keys::kHotkeyToggle);
-  obs_property_t* base = obs_properties_add_text(group, keys::kBasePose, T("BasePose"), OBS_TEXT_DEFAULT);
-  obs_property_set_long_description(base, T("BasePose.Help"));
-  return group;
+  return nullptr;
 }
 
-obs_properties_t* lip_sync_group() {
-  obs_properties_t* group = obs_properties_create();
-  obs_property_t* mode =
-      obs_properties_add_list(group, keys::kLipSync, T("LipSync"), OBS_COMBO_TYPE_LIST, OBS_COMBO_FORMAT_STRING);
-  obs_property_list_add_string(mode, T("LipSync.Off"), keys::kLipSyncOff);
-  obs_property_list_add_string(mode, T("LipSync.WhenNoFace"), keys::kLipSyncWhenNoFace);
-  obs_property_list_add_string(mode, T("LipSync.Always"), keys::kLipSyncAlways);
-  obs_property_set_modified_callback(mode, lip_sync_changed);
-  add_source_list(group, keys::kAudioSource, T("AudioSource"), OBS_SOURCE_AUDIO);
-  obs_property_t* gain =
-      obs_properties_add_float_slider(group, keys::kLipSyncGain, T("LipSyncGain"), -20.0, 30.0, 1.0);
-  obs_property_float_set_suffix(gain, " dB");
-  return group;
+obs_properties_t* group_properties(const SettingGroup& group) {
+  obs_properties_t* props = obs_properties_create();
+  for (const Setting& setting : group.settings) {
+    obs_property_t* property = add_property(props, setting);
+    if (!property) continue;
+    if (setting.help) obs_property_set_long_description(property, T(setting.help));
+    if (const obs_property_modified_t callback = visibility_callback(setting.key)) {
+      obs_property_set_modified_callback(property, callback);
+    }
+  }
+  return props;
 }
 
 }  // namespace
@@ -191,10 +189,10 @@ obs_properties_t* lip_sync_group() {
 obs_properties_t* get_avatar_properties(void* data) {
   obs_properties_t* props = obs_properties_create();
   if (data) add_status(props, *static_cast<AvatarSource*>(data));
-  obs_properties_add_group(props, "character", T("Group.Character"), OBS_GROUP_NORMAL, character_group());
-  obs_properties_add_group(props, "tracking", T("Group.Tracking"), OBS_GROUP_NORMAL, tracking_group());
-  obs_properties_add_group(props, "animation", T("Group.Animation"), OBS_GROUP_NORMAL, animation_group());
-  obs_properties_add_group(props, "lip_sync_group", T("Group.LipSync"), OBS_GROUP_NORMAL, lip_sync_group());
+  for (const SettingGroup& group : setting_table()) {
+    if (!group.label) continue;
+    obs_properties_add_group(props, group.name, T(group.label), OBS_GROUP_NORMAL, group_properties(group));
+  }
   return props;
 }
 

@@ -10,11 +10,18 @@ bool model_settings_differ(const AvatarSettings& a, const AvatarSettings& b) {
 }
 
 bool tracking_settings_differ(const AvatarSettings& a, const AvatarSettings& b) {
-  // Everything the trackers are built with (mirror, gaze and breathing are part of their mappings).
-  return std::tie(a.tracking, a.obs_video_source, a.camera_device, a.phone_address, a.vmc_port, a.mirror,
-                  a.eyebrow_down_mode, a.gaze, a.breaths_per_minute) !=
-         std::tie(b.tracking, b.obs_video_source, b.camera_device, b.phone_address, b.vmc_port, b.mirror,
-                  b.eyebrow_down_mode, b.gaze, b.breaths_per_minute);
+  // Everything the trackers are built with.
+  return std::tie(a.tracking, a.obs_video_source, a.camera_device, a.phone_address, a.vmc_port) !=
+             std::tie(b.tracking, b.obs_video_source, b.camera_device, b.phone_address, b.vmc_port) ||
+         tracker_tuning(a) != tracker_tuning(b);
+}
+
+tracking::PoseTuning tracker_tuning(const AvatarSettings& settings) {
+  tracking::PoseTuning tuning = settings.pose_tuning;
+  // PoseComposer gives every pose (base pose and expressions too) the iris size, and follows the slider
+  // without a new tracker: a tracker built with it would hold a stale size.
+  tuning.iris_size = 0.0;
+  return tuning;
 }
 
 }  // namespace tha4::avatar

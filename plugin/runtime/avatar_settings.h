@@ -1,8 +1,9 @@
 #pragma once
 // Everything a user can set on an avatar source, as plain values. The OBS layer fills it from the source's
-// settings (plugin/obs/settings_reader.cpp); the runtime only reads it. No OBS, no LibTorch types here.
+// settings, one row of plugin/obs/setting_table.cpp per member (which is also where a new member gets its key,
+// label and range); the runtime only reads it. No OBS, no LibTorch types here.
 
-#include "tracking/common/eyebrow_down_mode.h"
+#include "tracking/common/pose_tuning.h"
 
 #include <cstdint>
 #include <string>
@@ -54,14 +55,11 @@ struct AvatarSettings {
   std::string camera_device;     // e.g. /dev/video0, for kCamera
   std::string phone_address;     // the iPhone's IPv4 address, for kIFacialMocap
   int vmc_port = 39539;
-  bool mirror = true;
+  // Mirror, eyebrows, gaze, iris size and breathing (which the idle animation shares with the trackers).
+  tracking::PoseTuning pose_tuning;
   double smoothing = 0.3;        // 0 none .. 1 heavy
-  tracking::EyebrowDownMode eyebrow_down_mode = tracking::EyebrowDownMode::kAngry;
-  double iris_size = 0.0;        // iris_small_left/right: 0 normal .. 1 small
-  bool gaze = true;
 
   // Idle animation (applies while no face is tracked)
-  double breaths_per_minute = 20.0;  // 0 turns breathing off
   bool auto_blink = true;
 
   // Expressions
@@ -83,5 +81,7 @@ struct AvatarSettings {
 bool model_settings_differ(const AvatarSettings& a, const AvatarSettings& b);
 // True when the tracker has to be recreated.
 bool tracking_settings_differ(const AvatarSettings& a, const AvatarSettings& b);
+// The tuning the trackers are built with.
+tracking::PoseTuning tracker_tuning(const AvatarSettings& settings);
 
 }  // namespace tha4::avatar

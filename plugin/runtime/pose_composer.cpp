@@ -56,7 +56,7 @@ bool PoseComposer::add_tracked(const tracking::TrackedPose& tracked) {
   face_tracked_ = tracked.face_found;
   Pose pose = tracked.pose;
   if (!input_is_camera_) {
-    if (settings_.mirror) pose = mirror_pose(pose);
+    if (settings_.pose_tuning.mirror) pose = mirror_pose(pose);
     last_tracked_ = pose;
     for (int index : kCalibrated) pose[index] -= calibration_offset_[index];
   }
@@ -103,17 +103,20 @@ Pose PoseComposer::motion_at(double now_s) {
   const bool tracking = settings_.tracking != TrackingInput::kNone;
   if (tracking) interpolator_.pose_at(now_s, pose);
   smooth(pose, now_s);
-  if (!tracking || !face_tracked_) idle_.apply(pose, now_s, settings_.breaths_per_minute, settings_.auto_blink);
+  if (!tracking || !face_tracked_) {
+    idle_.apply(pose, now_s, settings_.pose_tuning.breaths_per_minute, settings_.auto_blink);
+  }
   return pose;
 }
 
 void PoseComposer::apply_overrides(Pose& pose, double now_s) {
   expressions_.apply(pose, now_s);
-  if (settings_.iris_size > 0.0) {
-    pose[kIrisSmallLeft] = std::max(pose[kIrisSmallLeft], static_cast<float>(settings_.iris_size));
-    pose[kIrisSmallRight] = std::max(pose[kIrisSmallRight], static_cast<float>(settings_.iris_size));
+  const double iris_size = settings_.pose_tuning.iris_size;
+  if (iris_size > 0.0) {
+    pose[kIrisSmallLeft] = std::max(pose[kIrisSmallLeft], static_cast<float>(iris_size));
+    pose[kIrisSmallRight] = std::max(pose[kIrisSmallRight], static_cast<float>(iris_size));
   }
-  if (!settings_.gaze) {
+  if (!settings_.pose_tuning.gaze) {
     pose[kIrisRotationX] = 0.0F;
     pose[kIrisRotationY] = 0.0F;
   }

@@ -25,17 +25,13 @@ std::optional<int> camera_index(const std::string& device) {
 
 tracking::TrackerSettings camera_settings(const AvatarSettings& settings) {
   tracking::TrackerSettings tracker;
-  tracker.mapping.mirror = settings.mirror;
-  tracker.mapping.eyebrow_down_mode = settings.eyebrow_down_mode;
-  tracker.mapping.track_gaze = settings.gaze;
-  tracker.mapping.breaths_per_minute = settings.breaths_per_minute;
+  tracker.mapping.tuning = tracker_tuning(settings);
   return tracker;
 }
 
 tracking::BlendshapePoseConverterConfig converter_config(const AvatarSettings& settings) {
   tracking::BlendshapePoseConverterConfig config;
-  config.eyebrow_down_mode = settings.eyebrow_down_mode;
-  config.breaths_per_minute = static_cast<float>(settings.breaths_per_minute);
+  config.tuning = tracker_tuning(settings);
   return config;
 }
 

@@ -31,7 +31,7 @@ AvatarSettings fake_model_settings() {
   settings.model_folder = "fake-model";
   settings.display_fps = 60.0;
   settings.auto_blink = false;
-  settings.breaths_per_minute = 0.0;
+  settings.pose_tuning.breaths_per_minute = 0.0;
   return settings;
 }
 

@@ -126,9 +126,9 @@ Pose FaceTrackingPipeline::face_lost_pose(double timestamp_s) const {
 }
 
 float FaceTrackingPipeline::breathing(double timestamp_s) {
-  if (settings_.mapping.breaths_per_minute <= 0.0) return 0.0F;
+  if (settings_.mapping.tuning.breaths_per_minute <= 0.0) return 0.0F;
   if (!breathing_start_s_) breathing_start_s_ = timestamp_s;
-  return breathing_value(timestamp_s - *breathing_start_s_, settings_.mapping.breaths_per_minute);
+  return breathing_value(timestamp_s - *breathing_start_s_, settings_.mapping.tuning.breaths_per_minute);
 }
 
 }  // namespace tha4::tracking

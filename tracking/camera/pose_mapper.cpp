@@ -101,8 +101,9 @@ void PoseMapper::set_settings(const MappingSettings& settings) { settings_ = set
 
 Pose PoseMapper::neutral_pose() const {
   Pose pose = rest_pose();
-  pose[indices().iris_small[0]] = settings_.iris_small_left;
-  pose[indices().iris_small[1]] = settings_.iris_small_right;
+  // The camera cannot see iris size: the user's slider sets it.
+  pose[indices().iris_small[0]] = static_cast<float>(settings_.tuning.iris_size);
+  pose[indices().iris_small[1]] = static_cast<float>(settings_.tuning.iris_size);
   return pose;
 }
 
@@ -149,7 +150,7 @@ void PoseMapper::map_expression(const FaceFeatures& f, const FaceFeatures& neutr
   const PoseIndices& at = indices();
   // THA's *_left is the avatar's left. Mirrored, the avatar's left side copies the user's right side, which
   // is the image-left one; as a puppet it copies the user's left, the image-right side.
-  const std::size_t image_left = settings_.mirror ? 0 : 1;
+  const std::size_t image_left = settings_.tuning.mirror ? 0 : 1;
   const std::size_t image_right = 1 - image_left;
   const auto set_pair = [&](const PoseIndices::Pair& pair, double image_left_value, double image_right_value) {
     pose[pair[image_left]] = static_cast<float>(image_left_value);
@@ -176,7 +177,8 @@ void PoseMapper::map_expression(const FaceFeatures& f, const FaceFeatures& neutr
   const double brow_right =
       dead_zone_shift(relative(f.brow_height_image_right, neutral.brow_height_image_right) - 1.0, kBrowDeadZone);
   set_pair(at.eyebrow_raised, saturate(brow_left / kBrowRaisedFull), saturate(brow_right / kBrowRaisedFull));
-  set_pair(eyebrow_down_pair(settings_.eyebrow_down_mode), saturate(-brow_left / kBrowDownFull) * (1.0 - smile_degree),
+  set_pair(eyebrow_down_pair(settings_.tuning.eyebrow_down_mode),
+           saturate(-brow_left / kBrowDownFull) * (1.0 - smile_degree),
            saturate(-brow_right / kBrowDownFull) * (1.0 - smile_degree));
   set_pair(at.eyebrow_happy, smile * smile_degree, smile * smile_degree);
 
@@ -197,7 +199,7 @@ void PoseMapper::map_expression(const FaceFeatures& f, const FaceFeatures& neutr
 }
 
 void PoseMapper::map_gaze(const FaceFeatures& f, const FaceFeatures& neutral, double closure, Pose& pose) {
-  if (!settings_.track_gaze) {
+  if (!settings_.tuning.gaze) {
     gaze_ = {0.0, 0.0};
   } else if (closure <= kGazeHoldClosure && f.iris && neutral.iris) {
     // Positive iris_rotation_y looks toward image-right in the mirrored (THA4 demo) convention; up is positive x.
@@ -206,14 +208,14 @@ void PoseMapper::map_gaze(const FaceFeatures& f, const FaceFeatures& neutral, do
     gaze_[1] = std::clamp(dead_zone(settings_.gaze_gain * shift.x / kGazeFullX, settings_.gaze_dead_zone), -1.0, 1.0);
   }
   pose[indices().iris_rotation_x] = static_cast<float>(gaze_[0]);
-  pose[indices().iris_rotation_y] = static_cast<float>(settings_.mirror ? gaze_[1] : -gaze_[1]);
+  pose[indices().iris_rotation_y] = static_cast<float>(settings_.tuning.mirror ? gaze_[1] : -gaze_[1]);
 }
 
 void PoseMapper::map_head(const cv::Matx33d& rotation, const cv::Matx33d& neutral_rotation, Pose& pose) const {
   // The rotation relative to the neutral one, decomposed in the camera frame: subtracting Euler angles
   // instead leaks yaw into a tilted head (7.7 degrees from a 20 degree tilt, tracking recipe §3.3).
   const HeadAngles relative = head_angles(rotation * neutral_rotation.t());
-  const double side_sign = settings_.mirror ? 1.0 : -1.0;
+  const double side_sign = settings_.tuning.mirror ? 1.0 : -1.0;
   const double head_x = std::clamp(-relative.pitch_deg / settings_.head_pitch_full_deg, -1.0, 1.0);
   const double head_y = std::clamp(-side_sign * relative.yaw_deg / settings_.head_yaw_full_deg, -1.0, 1.0);
   const double neck_z = std::clamp(side_sign * relative.roll_deg / settings_.head_roll_full_deg, -1.0, 1.0);

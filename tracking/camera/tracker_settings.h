@@ -2,7 +2,7 @@
 // Every tunable of the camera tracker with its default. The defaults follow the tracking recipe
 // (shared/spec/tracking-recipe.md §3) unless a comment says a measurement moved them.
 
-#include "tracking/common/eyebrow_down_mode.h"
+#include "tracking/common/pose_tuning.h"
 
 #include <filesystem>
 
@@ -60,10 +60,7 @@ struct CalibrationSettings {
 };
 
 struct MappingSettings {
-  // true: the avatar moves like the user's mirror image, as in the THA4 demo (which flips the webcam image).
-  // false: "puppet": the avatar's left is the user's left.
-  bool mirror = true;
-  EyebrowDownMode eyebrow_down_mode = EyebrowDownMode::kAngry;
+  PoseTuning tuning;  // the user's sliders: the camera applies every one of them
 
   // Head: degrees of head rotation (relative to the neutral) that give a full parameter (THA4 converter).
   double head_pitch_full_deg = 15.0;
@@ -83,15 +80,9 @@ struct MappingSettings {
   bool link_blinks = true;
   double wink_difference = 0.4;
 
-  // Gaze from the dark-pixel centroid of each eye.
-  bool track_gaze = true;
+  // Gaze from the dark-pixel centroid of each eye (when tuning.gaze is on).
   double gaze_gain = 1.0;
   double gaze_dead_zone = 0.1;  // |iris rotation| below this reads as 0 (the centroid jitters)
-
-  // User sliders the camera cannot see.
-  float iris_small_left = 0.0F;
-  float iris_small_right = 0.0F;
-  double breaths_per_minute = 20.0;  // 0 turns breathing off
 };
 
 struct FaceLossSettings {

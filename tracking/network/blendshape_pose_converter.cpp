@@ -81,7 +81,7 @@ void write_eyebrows(const BlendshapeWeights& bs, float smile, float degree, cons
   pose[at.eyebrow_raised_left] = clamp01(bs[B::kBrowInnerUp] + bs[B::kBrowOuterUpLeft]);
   pose[at.eyebrow_raised_right] = clamp01(bs[B::kBrowInnerUp] + bs[B::kBrowOuterUpRight]);
   if (config.eyebrow_down_max > 0.0f) {
-    const int left = eyebrow_down_left_index(config.eyebrow_down_mode);
+    const int left = eyebrow_down_left_index(config.tuning.eyebrow_down_mode);
     pose[left] = (1.0f - degree) * clamp01(bs[B::kBrowDownLeft] / config.eyebrow_down_max);
     pose[left + 1] = (1.0f - degree) * clamp01(bs[B::kBrowDownRight] / config.eyebrow_down_max);
   }
@@ -121,10 +121,12 @@ void write_irises(const BlendshapeWeights& bs, const BlendshapePoseConverterConf
                             bs[B::kEyeLookOutRight]) / 2.0f * config.eye_rotation_factor;
   const float vertical = (bs[B::kEyeLookUpLeft] + bs[B::kEyeLookUpRight] - bs[B::kEyeLookDownLeft] -
                           bs[B::kEyeLookDownRight]) / 2.0f * config.eye_rotation_factor;
-  pose[at.iris_rotation_y] = std::clamp(horizontal, -1.0f, 1.0f);
-  pose[at.iris_rotation_x] = std::clamp(vertical, -1.0f, 1.0f);
-  pose[at.iris_small_left] = config.iris_small_left;
-  pose[at.iris_small_right] = config.iris_small_right;
+  if (config.tuning.gaze) {
+    pose[at.iris_rotation_y] = std::clamp(horizontal, -1.0f, 1.0f);
+    pose[at.iris_rotation_x] = std::clamp(vertical, -1.0f, 1.0f);
+  }
+  pose[at.iris_small_left] = static_cast<float>(config.tuning.iris_size);
+  pose[at.iris_small_right] = static_cast<float>(config.tuning.iris_size);
 }
 
 void write_head(const HeadRotation& head, Pose& pose) {
@@ -198,7 +200,7 @@ Pose convert_face_to_pose(const FaceFrame& frame, const BlendshapePoseConverterC
   write_irises(bs, config, pose);
   write_head(frame.head, pose);
   write_mouth(bs, smile, config, pose);
-  pose[indices().breathing] = breathing_value(breathing_seconds, config.breaths_per_minute);
+  pose[indices().breathing] = breathing_value(breathing_seconds, config.tuning.breaths_per_minute);
   keep_in_range(pose);
   return pose;
 }

@@ -6,7 +6,7 @@
 // reference's MediaPipe converter.
 
 #include "inference/pose/pose.h"
-#include "tracking/common/eyebrow_down_mode.h"
+#include "tracking/common/pose_tuning.h"
 #include "tracking/network/blendshapes.h"
 
 namespace tha4::tracking {
@@ -16,9 +16,11 @@ enum class WinkMode { kNormal, kRelaxed };
 
 // Defaults are the reference's (spec §7.1).
 struct BlendshapePoseConverterConfig {
+  // The user's sliders: eyebrows, gaze, iris size and breathing (0 keeps breathing at 0; spec §7.2). Not
+  // `mirror`: the converter gives the phone's view, which the caller mirrors.
+  PoseTuning tuning;
   float smile_threshold_min = 0.4f;
   float smile_threshold_max = 0.6f;
-  EyebrowDownMode eyebrow_down_mode = EyebrowDownMode::kAngry;
   WinkMode wink_mode = WinkMode::kNormal;
   float eye_surprised_max = 0.5f;
   float eye_blink_max = 0.8f;
@@ -31,10 +33,6 @@ struct BlendshapePoseConverterConfig {
   float mouth_frown_max = 0.6f;
   float mouth_funnel_min = 0.25f;
   float mouth_funnel_max = 0.5f;
-  float iris_small_left = 0.0f;
-  float iris_small_right = 0.0f;
-  // Breaths per minute for the breathing parameter; 0 keeps breathing at 0 (spec §7.2, slider 0..60).
-  float breaths_per_minute = 20.0f;
 };
 
 // Converts one frame. `breathing_seconds` is the time since the breathing cycle started (the trackers
