@@ -16,6 +16,8 @@ packages=(
   libobs-dev obs-studio libx11-dev xvfb xauth libgl1-mesa-dri dpkg-dev
   # tests and fuzzing
   catch2 clang libclang-rt-14-dev
+  # the format check (scripts/check-format.sh)
+  clang-format
 )
 
 SUDO=""
