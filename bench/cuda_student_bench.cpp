@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
   const torch::Tensor image = model->image.to(torch::kCPU).contiguous();
   const fast::PackedFaceMorpher face = fast::pack_face_morpher(*model->face_morpher);
   const fast::PackedBodyMorpher body = fast::pack_body_morpher(*model->body_morpher);
-  const Pose check_pose = parse_pose("head_x=0.7,head_y=-0.4,body_y=0.5,mouth_aaa=0.8,eye_wink_left=1,breathing=0.6").pose;
+  const Pose check_pose =
+      parse_pose("head_x=0.7,head_y=-0.4,body_y=0.5,mouth_aaa=0.8,eye_wink_left=1,breathing=0.6").pose;
   const torch::Tensor reference = ReferenceStudentEngine(model).run(check_pose).blended().contiguous();
 
   for (const gpu::Precision precision : {gpu::Precision::kQuality, gpu::Precision::kBalanced}) {

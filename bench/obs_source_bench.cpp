@@ -101,14 +101,15 @@ int main(int argc, char** argv) {
     double frame_ms = 0.0;
     double latency_ms = 0.0;
     const std::size_t line = status.find('\n');
-    if (line != std::string::npos) std::sscanf(status.c_str() + line + 1, "%lf frames/s, %lf ms per frame, %lf ms", &fps, &frame_ms, &latency_ms);
+    if (line != std::string::npos)
+      std::sscanf(status.c_str() + line + 1, "%lf frames/s, %lf ms per frame, %lf ms", &fps, &frame_ms, &latency_ms);
 
     std::printf("OBS 512x512 @ 30 fps, software GL (llvmpipe), %.0f s per run, engine %s\n", seconds, engine.c_str());
     std::printf("%-34s %14s %12s %10s\n", "scene", "OBS frame ms", "output fps", "lagged");
     std::printf("%-34s %14.2f %12.1f %10u\n", "colour background only", without.average_frame_ms, without.output_fps,
                 without.lagged);
-    std::printf("%-34s %14.2f %12.1f %10u\n", "colour + THA4 Avatar (animating)", with.average_frame_ms, with.output_fps,
-                with.lagged);
+    std::printf("%-34s %14.2f %12.1f %10u\n", "colour + THA4 Avatar (animating)", with.average_frame_ms,
+                with.output_fps, with.lagged);
     std::printf("%-34s %14.2f %12.1f %10u\n", "colour + THA4 Avatar (holding still)", idle.average_frame_ms,
                 idle.output_fps, idle.lagged);
     std::printf("avatar: %.1f frames/s, %.1f ms median render, %.0f ms median pose-to-texture latency\n", fps, frame_ms,

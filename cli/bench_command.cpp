@@ -92,8 +92,8 @@ void print_machine_use(const fast::FastStudentEngine& engine, const Timing& t) {
   // Sines, upsampling and the warp are left out: the count is the multiply-adds alone (2 FLOP each).
   std::printf("  work      %.1f GFLOP of multiply-adds per frame (folded, padded layers): %.0f GFLOP/s at the median\n",
               gflop, achieved);
-  std::printf("  peak      %.0f GFLOP/s measured for %s multiply-adds on %d thread(s): the engine reaches %.0f%%\n", peak,
-              engine.kernels().name, engine.threads(), 100.0 * achieved / peak);
+  std::printf("  peak      %.0f GFLOP/s measured for %s multiply-adds on %d thread(s): the engine reaches %.0f%%\n",
+              peak, engine.kernels().name, engine.threads(), 100.0 * achieved / peak);
 }
 
 // The fast engine over `tha4 demo`'s animation at 30 frames/s, with its pose caches on and off: what
@@ -113,9 +113,11 @@ void run_demo_animation_bench(fast::FastStudentEngine& engine) {
     }
     double total = 0.0;
     for (double m : ms) total += m;
-    std::printf("  demo animation, pose caches %-3s: %zu frames, mean %6.1f ms, median %6.1f ms, face morpher skipped "
-                "%lld times\n", caches ? "on" : "off", ms.size(), total / static_cast<double>(ms.size()), median(ms),
-                static_cast<long long>(engine.face_morphs_skipped() - skipped_before));
+    std::printf(
+        "  demo animation, pose caches %-3s: %zu frames, mean %6.1f ms, median %6.1f ms, face morpher skipped "
+        "%lld times\n",
+        caches ? "on" : "off", ms.size(), total / static_cast<double>(ms.size()), median(ms),
+        static_cast<long long>(engine.face_morphs_skipped() - skipped_before));
     return total;
   };
   const double off = play(false);

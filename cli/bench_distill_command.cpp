@@ -68,10 +68,11 @@ StepTiming time_steps(training::TrainingTask& task, const std::function<void(con
 }
 
 void print_row(const char* name, const StepTiming& t, int batch) {
-  std::printf("  %-13s step median %10.1f ms = teacher %9.1f ms (%4.1f%%) + student forward, backward, Adam %8.1f ms"
-              "   %8.3f examples/s\n",
-              name, t.step_ms, t.teacher_ms, 100.0 * t.teacher_ms / t.step_ms, t.step_ms - t.teacher_ms,
-              1000.0 * batch / t.step_ms);
+  std::printf(
+      "  %-13s step median %10.1f ms = teacher %9.1f ms (%4.1f%%) + student forward, backward, Adam %8.1f ms"
+      "   %8.3f examples/s\n",
+      name, t.step_ms, t.teacher_ms, 100.0 * t.teacher_ms / t.step_ms, t.step_ms - t.teacher_ms,
+      1000.0 * batch / t.step_ms);
 }
 
 void run_distill_bench(const DistillBenchOptions& options) {
@@ -85,12 +86,13 @@ void run_distill_bench(const DistillBenchOptions& options) {
   teacher.poser = std::make_shared<full::FullPoser>(std::move(bench_teacher.networks), precision);
   teacher.character = load_full_system_image(options.full, options.engine, device);
   const auto poses = distill::make_builtin_pose_sampler();
-  std::printf("bench distill: %s teacher sizes (%.1f M parameters, %s), %s, %d thread(s), device %s, batch %d, %d "
-              "step(s) after %d warm-up\n",
-              bench_teacher.sizes.c_str(), static_cast<double>(bench_teacher.parameters) / 1e6,
-              bench_teacher.random_weights ? "random weights" : "official weights",
-              full::full_precision_name(precision).c_str(), threads, device.str().c_str(), options.batch, options.steps,
-              options.warmup);
+  std::printf(
+      "bench distill: %s teacher sizes (%.1f M parameters, %s), %s, %d thread(s), device %s, batch %d, %d "
+      "step(s) after %d warm-up\n",
+      bench_teacher.sizes.c_str(), static_cast<double>(bench_teacher.parameters) / 1e6,
+      bench_teacher.random_weights ? "random weights" : "official weights",
+      full::full_precision_name(precision).c_str(), threads, device.str().c_str(), options.batch, options.steps,
+      options.warmup);
 
   const torch::Tensor mask = torch::ones({4, 128, 128});
   const std::filesystem::path unused;
@@ -121,9 +123,10 @@ void run_distill_bench(const DistillBenchOptions& options) {
   }
   if (face_rate > 0 && body_rate > 0) {
     const double seconds = distill::kFaceDefaultExamples / face_rate + distill::kBodyDefaultExamples / body_rate;
-    std::printf("  a whole distillation (1,000,000 face + 1,500,000 body examples) at these rates: %s  (peak memory "
-                "%.0f MiB)\n",
-                training::ProgressBar::format_duration(seconds).c_str(), peak_memory_mib());
+    std::printf(
+        "  a whole distillation (1,000,000 face + 1,500,000 body examples) at these rates: %s  (peak memory "
+        "%.0f MiB)\n",
+        training::ProgressBar::format_duration(seconds).c_str(), peak_memory_mib());
   }
 }
 

@@ -50,18 +50,19 @@ void run_full_bench(const FullBenchOptions& options) {
   // Every frame has the same shapes, so cuDNN may time its algorithms once and keep the fastest.
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
   BenchTeacher teacher = load_bench_teacher(options.full, options.official, device);
-  std::printf("bench full: %s sizes (%.1f M parameters), %s, %s, %d thread(s), device %s, %d frame(s) after %d "
-              "warm-up\n",
-              teacher.sizes.c_str(), static_cast<double>(teacher.parameters) / 1e6,
-              teacher.random_weights ? "random weights" : ("weights from " + options.full.tha4_dir).c_str(),
-              full::full_precision_name(precision).c_str(), threads, device.str().c_str(), options.frames,
-              options.warmup);
+  std::printf(
+      "bench full: %s sizes (%.1f M parameters), %s, %s, %d thread(s), device %s, %d frame(s) after %d "
+      "warm-up\n",
+      teacher.sizes.c_str(), static_cast<double>(teacher.parameters) / 1e6,
+      teacher.random_weights ? "random weights" : ("weights from " + options.full.tha4_dir).c_str(),
+      full::full_precision_name(precision).c_str(), threads, device.str().c_str(), options.frames, options.warmup);
   const torch::Tensor image = bench_image(options, device);
   full::FullPoser poser(std::move(teacher.networks), precision);
 
   std::mt19937 rng(1234);
   full::FullPoserTimings first;
-  for (int i = 0; i < options.warmup; ++i) poser.pose(image, pose_to_tensor(random_pose(rng), device), i == 0 ? &first : nullptr);
+  for (int i = 0; i < options.warmup; ++i)
+    poser.pose(image, pose_to_tensor(random_pose(rng), device), i == 0 ? &first : nullptr);
   std::vector<full::FullPoserTimings> timings(static_cast<std::size_t>(options.frames));
   for (auto& t : timings) poser.pose(image, pose_to_tensor(random_pose(rng), device), &t);
   if (options.warmup == 0) first = timings.front();
@@ -72,8 +73,8 @@ void run_full_bench(const FullBenchOptions& options) {
     return median(values);
   };
   const double total = column([](const full::FullPoserTimings& t) { return t.total(); });
-  std::printf("  %-38s median %10.1f ms   %7.3f frames/s   peak memory %.0f MiB\n", "frame", total,
-              1000.0 / total, peak_memory_mib());
+  std::printf("  %-38s median %10.1f ms   %7.3f frames/s   peak memory %.0f MiB\n", "frame", total, 1000.0 / total,
+              peak_memory_mib());
   // One line per network, named by its mode_07 key and, where it differs, the paper's name.
   std::vector<std::pair<std::string, std::function<double(const full::FullPoserTimings&)>>> rows;
   for (const full::TeacherNetworkNames& names : full::kTeacherNetworks) {

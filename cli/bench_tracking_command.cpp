@@ -22,8 +22,8 @@ namespace {
 
 struct TrackingBenchOptions {
   std::string video;
-  int frames = 0;                  // 0: the whole video
-  std::string size = "640x480";    // frames are scaled to this, or "native"
+  int frames = 0;                // 0: the whole video
+  std::string size = "640x480";  // frames are scaled to this, or "native"
   std::string model = tracking::kDefaultLandmarkModel.string();
 };
 
@@ -49,7 +49,8 @@ void print_timing(const char* label, const Timing& t) {
     std::printf("  %-34s (none)\n", label);
     return;
   }
-  std::printf("  %-34s median %7.2f ms   min %7.2f ms   max %7.2f ms   (%zu)\n", label, t.median, t.min, t.max, t.count);
+  std::printf("  %-34s median %7.2f ms   min %7.2f ms   max %7.2f ms   (%zu)\n", label, t.median, t.min, t.max,
+              t.count);
 }
 
 template <class Work>
@@ -97,7 +98,8 @@ void run_tracking_bench(const TrackingBenchOptions& options) {
   double fps = 0.0;
   const std::vector<cv::Mat> frames = read_frames(options, fps);
   std::shared_ptr<const tracking::LandmarkPredictor> predictor;
-  const double load_ms = time_ms([&] { predictor = std::make_shared<const tracking::LandmarkPredictor>(options.model); });
+  const double load_ms =
+      time_ms([&] { predictor = std::make_shared<const tracking::LandmarkPredictor>(options.model); });
   std::printf("bench tracking: %s, %zu frame(s) of %dx%d at %.2f fps, 1 thread; landmark model loaded in %.0f ms\n",
               options.video.c_str(), frames.size(), frames[0].cols, frames[0].rows, fps, load_ms);
 
@@ -135,8 +137,8 @@ void run_tracking_bench(const TrackingBenchOptions& options) {
     full.push_back(time_ms([&] { detector.detect(gray, 1.0); }));
     half.push_back(time_ms([&] { detector.detect(gray, settings.detection.search_scale); }));
   }
-  const std::string full_label = "full-frame detection " + std::to_string(frames[0].cols) + "x" +
-                                 std::to_string(frames[0].rows);
+  const std::string full_label =
+      "full-frame detection " + std::to_string(frames[0].cols) + "x" + std::to_string(frames[0].rows);
   print_timing(full_label.c_str(), summarize(full));
   print_timing("reduced-image detection (search)", summarize(half));
 }
@@ -145,7 +147,8 @@ void run_tracking_bench(const TrackingBenchOptions& options) {
 
 void add_tracking_bench_command(CLI::App& bench) {
   auto options = std::make_shared<TrackingBenchOptions>();
-  CLI::App* command = bench.add_subcommand("tracking", "Time the camera tracker per frame, and a full-frame face detection");
+  CLI::App* command =
+      bench.add_subcommand("tracking", "Time the camera tracker per frame, and a full-frame face detection");
   command->add_option("--video", options->video, "Video file to track")->required()->check(CLI::ExistingFile);
   command->add_option("--frames", options->frames, "Frames to use (0: all)")->check(CLI::Range(0, 1000000));
   command->add_option("--size", options->size, "Scale frames to WIDTHxHEIGHT first, or 'native'");

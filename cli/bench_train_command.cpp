@@ -108,15 +108,16 @@ void run_train_bench(const TrainBenchOptions& options) {
       schedule_seconds += static_cast<double>(length) / rate;
       std::printf("  %-7s phase %d (%s)  step median %10.1f ms   %8.3f examples/s\n", rt::network_word(network).c_str(),
                   phase.number,
-                  phase.percept_weight == 0 ? "L1" : phase.coarse_inputs ? "L1 + half/quad perceptual, coarse inputs"
-                                                                         : "L1 + perceptual",
+                  phase.percept_weight == 0 ? "L1"
+                  : phase.coarse_inputs     ? "L1 + half/quad perceptual, coarse inputs"
+                                            : "L1 + perceptual",
                   ms, rate);
       std::printf("RESULT engine=train-%s-phase%d-%s-%s examples_per_s=%.4f\n", rt::network_word(network).c_str(),
                   phase.number, options.official ? "official" : "reduced", device.is_cuda() ? "cuda" : "cpu", rate);
       begins += length;
     }
-    std::printf("  %-7s the supplement's schedule (%lld examples) at these rates: %s\n", rt::network_word(network).c_str(),
-                static_cast<long long>(task.phases().total_examples()),
+    std::printf("  %-7s the supplement's schedule (%lld examples) at these rates: %s\n",
+                rt::network_word(network).c_str(), static_cast<long long>(task.phases().total_examples()),
                 training::ProgressBar::format_duration(schedule_seconds).c_str());
   }
   std::printf("  peak memory %.0f MiB\n", peak_memory_mib());
@@ -132,12 +133,14 @@ void add_train_bench_command(CLI::App& bench) {
       "train", "Time body-rotator training steps (each phase of the rotator and the editor) and project the schedule");
   command->add_option("--network", options->network, "both (default), rotator or editor")
       ->check(CLI::IsMember({"both", "rotator", "editor"}));
-  command->add_flag("--official", options->official, "Official network sizes (slow on a CPU) instead of the reduced ones");
+  command->add_flag("--official", options->official,
+                    "Official network sizes (slow on a CPU) instead of the reduced ones");
   command->add_option("--batch", options->batch, "Examples per step (default 2; the supplement trains with 16)")
       ->check(CLI::Range(1, 64));
   command->add_option("--steps", options->steps, "Timed steps per phase")->check(CLI::Range(1, 100000));
   command->add_option("--warmup", options->warmup, "Untimed warm-up steps per phase")->check(CLI::Range(0, 1000));
-  command->add_option("--threads", options->threads, "CPU threads (0: every hardware thread)")->check(CLI::Range(0, 1024));
+  command->add_option("--threads", options->threads, "CPU threads (0: every hardware thread)")
+      ->check(CLI::Range(0, 1024));
   command->add_option("--device", options->device, "cpu (default) or cuda");
   command->callback([options] { run_train_bench(*options); });
 }

@@ -16,10 +16,11 @@ void EngineOptions::add_to(CLI::App& command) {
   command.add_option("--character", character,
                      "Character model folder (with character_model.yaml), or a character name looked up in "
                      "$THA4_MODELS and ../shared/models (default: lambda_00)");
-  command.add_option("--engine", engine,
-                     "Student engine: auto (default: the fused CUDA engine when built and a GPU is present, else "
-                     "LibTorch on the GPU, else fast), fast (folded, fused CPU kernels), reference (LibTorch, "
-                     "bit-exact with the reference implementation) or cuda")
+  command
+      .add_option("--engine", engine,
+                  "Student engine: auto (default: the fused CUDA engine when built and a GPU is present, else "
+                  "LibTorch on the GPU, else fast), fast (folded, fused CPU kernels), reference (LibTorch, "
+                  "bit-exact with the reference implementation) or cuda")
       ->check(CLI::IsMember({"auto", "reference", "fast", "cuda"}));
   command.add_option("--device", device, "Device: cpu, cuda or cuda:N (default: the engine's)");
   command.add_option("--threads", threads, "CPU threads (0: half the hardware threads, as in OBS)")
@@ -42,7 +43,8 @@ torch::Device parse_device(const std::string& name) {
     throw Error("unknown device '" + name + "' (use cpu, cuda or cuda:N)");
   }
   if (device.is_cuda() && !torch::cuda::is_available()) {
-    throw Error("device '" + name + "' asked for, but this build's LibTorch has no CUDA or no GPU is visible "
+    throw Error("device '" + name +
+                "' asked for, but this build's LibTorch has no CUDA or no GPU is visible "
                 "(build with the cuda preset against a CUDA LibTorch)");
   }
   if (!device.is_cpu() && !device.is_cuda()) throw Error("unsupported device '" + name + "' (use cpu or cuda)");
@@ -61,14 +63,15 @@ LoadedEngine load_engine(const EngineOptions& options) {
     if (device->is_cuda()) engine_options.cuda_device = device->has_index() ? device->index() : 0;
     if (device->is_cpu() && kind == engine::Kind::kAuto) kind = engine::Kind::kFast;
     if (device->is_cpu() && kind == engine::Kind::kCuda) throw Error("--engine cuda runs on a GPU, not --device cpu");
-    if (device->is_cuda() && kind == engine::Kind::kFast) throw Error("--engine fast runs on the CPU, not --device cuda");
+    if (device->is_cuda() && kind == engine::Kind::kFast)
+      throw Error("--engine fast runs on the CPU, not --device cuda");
   }
   engine::EngineDecision decision = engine::resolve_engine(kind, engine_options);
   if (!decision.warning.empty()) throw Error("--engine " + options.engine + ": " + decision.warning);
   // The reference engine runs where --device says (LibTorch on a GPU included).
   if (decision.kind == engine::Kind::kReference && device) decision.device = *device;
-  loaded.model = std::make_shared<CharacterModel>(
-      load_character_model(resolve_character(options.character), decision.device));
+  loaded.model =
+      std::make_shared<CharacterModel>(load_character_model(resolve_character(options.character), decision.device));
   loaded.engine = engine::make_poser(decision.kind, loaded.model, engine_options);
   return loaded;
 }

@@ -44,7 +44,8 @@ void turn_head(Pose& pose, double t, std::string& label) {
   const double u = (t - kTalkEnd) / (kHeadEnd - kTalkEnd);  // 0..1
   set(pose, "head_y", static_cast<float>(std::sin(2 * kPi * u)));
   set(pose, "head_x", static_cast<float>(0.5 * std::sin(4 * kPi * u)));
-  set(pose, "neck_z", static_cast<float>(0.6 * std::sin(2 * kPi * u + kPi / 2) * bump(t, kTalkEnd, kHeadEnd - kTalkEnd)));
+  set(pose, "neck_z",
+      static_cast<float>(0.6 * std::sin(2 * kPi * u + kPi / 2) * bump(t, kTalkEnd, kHeadEnd - kTalkEnd)));
   set(pose, "iris_rotation_x", static_cast<float>(-0.6 * std::sin(2 * kPi * u)));
   label = "head turn and tilt";
 }
@@ -67,12 +68,17 @@ std::vector<double> demo_key_times() {
   const double head = kHeadEnd - kTalkEnd;
   const double body = kDuration - kHeadEnd;
   return {0.0,
-          0.25,                                  // both eyes closed
-          0.9,                                   // left wink
-          kBlinkEnd + 0.5 * vowel, kBlinkEnd + 1.5 * vowel, kBlinkEnd + 2.5 * vowel,
-          kBlinkEnd + 3.5 * vowel, kBlinkEnd + 4.5 * vowel,  // a, i, u, e, o fully open
-          kTalkEnd + 0.25 * head, kTalkEnd + 0.75 * head,  // head turned one way, then the other
-          kHeadEnd + 0.25 * body, kHeadEnd + 0.75 * body};  // body swayed both ways
+          0.25,  // both eyes closed
+          0.9,   // left wink
+          kBlinkEnd + 0.5 * vowel,
+          kBlinkEnd + 1.5 * vowel,
+          kBlinkEnd + 2.5 * vowel,
+          kBlinkEnd + 3.5 * vowel,
+          kBlinkEnd + 4.5 * vowel,  // a, i, u, e, o fully open
+          kTalkEnd + 0.25 * head,
+          kTalkEnd + 0.75 * head,  // head turned one way, then the other
+          kHeadEnd + 0.25 * body,
+          kHeadEnd + 0.75 * body};  // body swayed both ways
 }
 
 DemoFrame demo_frame_at(double t) {

@@ -56,11 +56,14 @@ void run_demo(const DemoOptions& options) {
   const std::vector<double> key_times = demo_key_times();
   const int tiles = static_cast<int>(key_times.size());
   const int tile_size = 320;
-  cv::Mat sheet((tiles + options.sheet_columns - 1) / options.sheet_columns * tile_size, options.sheet_columns * tile_size, CV_8UC3, cv::Scalar(255, 255, 255));
+  cv::Mat sheet((tiles + options.sheet_columns - 1) / options.sheet_columns * tile_size,
+                options.sheet_columns * tile_size, CV_8UC3, cv::Scalar(255, 255, 255));
   const cv::Scalar background(235, 222, 205);  // soft blue-grey, BGR
 
-  cv::VideoWriter video(video_file.string(), cv::VideoWriter::fourcc('m', 'p', '4', 'v'), options.fps, cv::Size(512, 512));
-  if (!video.isOpened()) throw Error("cannot open " + video_file.string() + " for writing (OpenCV has no MP4 encoder?)");
+  cv::VideoWriter video(video_file.string(), cv::VideoWriter::fourcc('m', 'p', '4', 'v'), options.fps,
+                        cv::Size(512, 512));
+  if (!video.isOpened())
+    throw Error("cannot open " + video_file.string() + " for writing (OpenCV has no MP4 encoder?)");
 
   std::printf("demo: %d frames at %.0f fps with the %s engine -> %s\n", frames, options.fps,
               std::string(loaded.engine->name()).c_str(), dir.string().c_str());
@@ -69,7 +72,8 @@ void run_demo(const DemoOptions& options) {
   for (int i = 0; i < frames; ++i) {
     const double t = demo_duration_seconds() * i / (frames - 1);
     const DemoFrame frame = demo_frame_at(t);
-    const Rgba8Image rgba = image_tensor_to_rgba8(loaded.engine->run(frame.pose).blended(), DisplayPath::kStraightAlpha);
+    const Rgba8Image rgba =
+        image_tensor_to_rgba8(loaded.engine->run(frame.pose).blended(), DisplayPath::kStraightAlpha);
     const cv::Mat bgr = composite_bgr(rgba, background);
     video.write(bgr);
     // The frame nearest each key moment of the script goes on the contact sheet.
@@ -78,7 +82,8 @@ void run_demo(const DemoOptions& options) {
       cv::resize(bgr, tile, cv::Size(tile_size, tile_size), 0, 0, cv::INTER_AREA);
       char caption[64];
       std::snprintf(caption, sizeof caption, "%.2fs %s", t, frame.label.c_str());
-      cv::putText(tile, caption, {6, tile_size - 10}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(40, 40, 40), 1, cv::LINE_AA);
+      cv::putText(tile, caption, {6, tile_size - 10}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(40, 40, 40), 1,
+                  cv::LINE_AA);
       tile.copyTo(sheet(cv::Rect((next_tile % options.sheet_columns) * tile_size,
                                  (next_tile / options.sheet_columns) * tile_size, tile_size, tile_size)));
       ++next_tile;
@@ -98,7 +103,8 @@ void run_demo(const DemoOptions& options) {
 void add_demo_command(CLI::App& app) {
   auto options = std::make_shared<DemoOptions>();
   CLI::App* command = app.add_subcommand(
-      "demo", "Animate the character (blink, talk, head turn, body sway, breathing) into demo.mp4 and contact_sheet.png");
+      "demo",
+      "Animate the character (blink, talk, head turn, body sway, breathing) into demo.mp4 and contact_sheet.png");
   options->engine.add_to(*command);
   command->add_option("-o,--output-dir", options->output_dir, "Folder for demo.mp4 and contact_sheet.png");
   command->add_option("--fps", options->fps, "Frames per second of the video")->check(CLI::Range(1.0, 60.0));

@@ -85,8 +85,10 @@ std::optional<int64_t> positive(int64_t value) { return value > 0 ? std::optiona
 fs::path teacher_folder(const RunOptions& options) {
   if (!options.tha4_dir.empty()) return options.tha4_dir;
   if (const char* env = std::getenv("THA4_TEACHER_DIR"); env && *env) return env;
-  throw FullSystemError("distillation needs the full THA4 system as its teacher: pass its weight folder with "
-                        "--tha4-dir (or set THA4_TEACHER_DIR)\n" + full::full_system_download_help());
+  throw FullSystemError(
+      "distillation needs the full THA4 system as its teacher: pass its weight folder with "
+      "--tha4-dir (or set THA4_TEACHER_DIR)\n" +
+      full::full_system_download_help());
 }
 
 // The checks every process would make, done once before any process starts, so that a bad input is one
@@ -110,8 +112,9 @@ void run_worker(const RunOptions& options) {
   run.teacher_folder = teacher_folder(options);
   if (!options.full_config.empty()) run.teacher_config_json = options.full_config;
   if (!options.pose_dataset.empty()) run.pose_dataset = options.pose_dataset;
-  run.part = options.part == "face" ? distill::DistillPart::kFace
-                                    : options.part == "body" ? distill::DistillPart::kBody : distill::DistillPart::kAll;
+  run.part = options.part == "face"   ? distill::DistillPart::kFace
+             : options.part == "body" ? distill::DistillPart::kBody
+                                      : distill::DistillPart::kAll;
   run.face_examples = options.face_examples;
   run.body_examples = options.body_examples;
   run.checkpoint_every = positive(options.checkpoint_every);
@@ -186,8 +189,9 @@ void add_distill_command(CLI::App& app) {
       "init", "Check a character picture and its face mask and write a distiller config (the reference's YAML)");
   init_command->add_option("--image", init->image, "The character: 512x512 RGBA PNG with a transparent background")
       ->required();
-  init_command->add_option("--mask", init->mask,
-                           "The face mask: 512x512 PNG, white (255) over the movable face parts, black (0) elsewhere")
+  init_command
+      ->add_option("--mask", init->mask,
+                   "The face mask: 512x512 PNG, white (255) over the movable face parts, black (0) elsewhere")
       ->required();
   init_command->add_option("--out", init->out, "Output folder (the config's prefix; created if needed)")->required();
   init_command->add_option("--batch-size", init->batch_size, "Examples per step over all processes (1..8)")
@@ -195,7 +199,8 @@ void add_distill_command(CLI::App& app) {
   init_command->add_option("--sample-every", init->sample_every, "Sample sheets every N examples, or none")
       ->check(CLI::IsMember({"10000", "100000", "1000000", "none"}));
   init_command->add_option("--gpus", init->gpus, "GPUs to train on (num_gpus)")->check(CLI::Range(1, 1024));
-  init_command->add_option("--workers", init->workers, "CPU data workers (num_cpu_workers)")->check(CLI::Range(1, 1024));
+  init_command->add_option("--workers", init->workers, "CPU data workers (num_cpu_workers)")
+      ->check(CLI::Range(1, 1024));
   init_command->add_flag("--force", init->force, "Replace an existing config.yaml");
   init_command->callback([init] { run_init(*init); });
 
@@ -205,29 +210,35 @@ void add_distill_command(CLI::App& app) {
   run_command->add_option("config", run->config, "The distiller config (tha4 distill init writes one)")->required();
   run_command->add_option("--tha4-dir", run->tha4_dir,
                           "The teacher: folder with the official THA4 weights (default: $THA4_TEACHER_DIR)");
-  run_command->add_option("--full-config", run->full_config,
-                          "Teacher network sizes as a teacher_pipeline.json-style file (default: the official ones)")
+  run_command
+      ->add_option("--full-config", run->full_config,
+                   "Teacher network sizes as a teacher_pipeline.json-style file (default: the official ones)")
       ->check(CLI::ExistingFile);
-  run_command->add_option("--pose-dataset", run->pose_dataset,
-                          "The reference's pose_dataset.pt (default: the built-in pose sampler, docs/distill.md)")
+  run_command
+      ->add_option("--pose-dataset", run->pose_dataset,
+                   "The reference's pose_dataset.pt (default: the built-in pose sampler, docs/distill.md)")
       ->check(CLI::ExistingFile);
-  run_command->add_option("--part", run->part, "all (default), face or body")->check(CLI::IsMember({"all", "face", "body"}));
+  run_command->add_option("--part", run->part, "all (default), face or body")
+      ->check(CLI::IsMember({"all", "face", "body"}));
   run_command->add_option("--face-examples", run->face_examples, "Length of the face run (default 1,000,000)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   run_command->add_option("--body-examples", run->body_examples, "Length of the body run (default 1,500,000)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  run_command->add_option("--checkpoint-every", run->checkpoint_every,
-                          "Examples between checkpoints (default: a tenth of the face run, a fifteenth of the body run)")
+  run_command
+      ->add_option("--checkpoint-every", run->checkpoint_every,
+                   "Examples between checkpoints (default: a tenth of the face run, a fifteenth of the body run)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  run_command->add_option("--snapshot-every", run->snapshot_every,
-                          "Examples between snapshots (default: a tenth of the checkpoint interval)")
+  run_command
+      ->add_option("--snapshot-every", run->snapshot_every,
+                   "Examples between snapshots (default: a tenth of the checkpoint interval)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  run_command->add_option("--sample-every", run->sample_every,
-                          "Examples between sample sheets (default: the config's, scaled to the run's length)")
+  run_command
+      ->add_option("--sample-every", run->sample_every,
+                   "Examples between sample sheets (default: the config's, scaled to the run's length)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   run->process.add_to(*run_command, "the config's num_gpus on CUDA, 1 on the CPU");
-  run_command->add_option("--precision", run->precision,
-                          "The teacher's arithmetic: fp32 (default), fp16 (CUDA only) or bf16")
+  run_command
+      ->add_option("--precision", run->precision, "The teacher's arithmetic: fp32 (default), fp16 (CUDA only) or bf16")
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
   run_command->callback([run] { run_distill(*run); });
 

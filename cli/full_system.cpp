@@ -13,15 +13,18 @@ namespace tha4::cli {
 void FullSystemOptions::add_to(CLI::App& command) {
   command.add_option("--tha4-dir", tha4_dir,
                      "--model full: folder with the official teacher weights (" + full::weight_file_list() + ")");
-  command.add_option("--full-config", config_json,
-                     "--model full: network sizes as a teacher_pipeline.json-style file (default: the official ones)")
+  command
+      .add_option("--full-config", config_json,
+                  "--model full: network sizes as a teacher_pipeline.json-style file (default: the official ones)")
       ->check(CLI::ExistingFile);
-  command.add_option("--image", image,
-                     "--model full: the 512x512 RGBA character picture (default: the --character model's picture)")
+  command
+      .add_option("--image", image,
+                  "--model full: the 512x512 RGBA character picture (default: the --character model's picture)")
       ->check(CLI::ExistingFile);
-  command.add_option("--precision", precision,
-                     "--model full: fp32 (default), fp16 (CUDA only) or bf16; reduced precision keeps the norms, "
-                     "the attention softmax and the warps in fp32")
+  command
+      .add_option("--precision", precision,
+                  "--model full: fp32 (default), fp16 (CUDA only) or bf16; reduced precision keeps the norms, "
+                  "the attention softmax and the warps in fp32")
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
 }
 
@@ -38,9 +41,9 @@ full::FullSystemConfig full_system_config(const FullSystemOptions& options) {
 
 torch::Tensor load_full_system_image(const FullSystemOptions& options, const EngineOptions& engine,
                                      const torch::Device& device) {
-  const std::filesystem::path file = options.image.empty()
-                                         ? read_character_model_files(resolve_character(engine.character)).character_image
-                                         : std::filesystem::path(options.image);
+  const std::filesystem::path file =
+      options.image.empty() ? read_character_model_files(resolve_character(engine.character)).character_image
+                            : std::filesystem::path(options.image);
   const Rgba8Image image = read_rgba8_image(file);
   validate_character_image(image, file.string());
   return rgba8_to_tensor(image).unsqueeze(0).to(device);

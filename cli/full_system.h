@@ -13,9 +13,9 @@
 namespace tha4::cli {
 
 struct FullSystemOptions {
-  std::string tha4_dir;     // folder with the five official weight files
-  std::string config_json;  // a teacher_pipeline.json-style file; empty: the official configuration
-  std::string image;        // the character image; empty: the --character model's image
+  std::string tha4_dir;            // folder with the five official weight files
+  std::string config_json;         // a teacher_pipeline.json-style file; empty: the official configuration
+  std::string image;               // the character image; empty: the --character model's image
   std::string precision = "fp32";  // fp32, fp16 (CUDA only) or bf16 (full/precision.h)
 
   // Adds --tha4-dir, --full-config, --image and --precision to `command`.

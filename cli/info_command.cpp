@@ -35,8 +35,9 @@ void run_info(const std::optional<std::string>& character) {
   // The full load runs every check (image rules, strict keys and shapes) exactly as rendering would.
   load_character_model(folder);
   std::printf("  status        OK: loads and matches the student networks\n");
-  std::printf("cpu             %s\n  fast engine   %s kernels (this CPU supports: %s; THA4_CPU_KERNELS picks another)\n",
-              fast::cpu_model_name().c_str(), fast::best_kernels().name, fast::supported_kernel_names().c_str());
+  std::printf(
+      "cpu             %s\n  fast engine   %s kernels (this CPU supports: %s; THA4_CPU_KERNELS picks another)\n",
+      fast::cpu_model_name().c_str(), fast::best_kernels().name, fast::supported_kernel_names().c_str());
 }
 
 }  // namespace

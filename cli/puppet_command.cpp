@@ -55,7 +55,8 @@ class PuppetInput {
 };
 
 // A frame letterboxed into the panel, with the tracked landmarks drawn on it.
-cv::Mat camera_view(const cv::Mat& frame, const std::optional<tracking::FaceObservation>& face, const std::string& state) {
+cv::Mat camera_view(const cv::Mat& frame, const std::optional<tracking::FaceObservation>& face,
+                    const std::string& state) {
   cv::Mat view(kPanel, kPanel, CV_8UC3, cv::Scalar(30, 30, 30));
   const double scale = std::min(double(kPanel) / frame.cols, double(kPanel) / frame.rows);
   const cv::Size size(static_cast<int>(frame.cols * scale), static_cast<int>(frame.rows * scale));
@@ -65,8 +66,8 @@ cv::Mat camera_view(const cv::Mat& frame, const std::optional<tracking::FaceObse
   resized.copyTo(view(cv::Rect(offset, size)));
   if (face) {
     for (const cv::Point2f& p : face->landmarks) {
-      cv::circle(view, cv::Point2f(p.x * scale + offset.x, p.y * scale + offset.y), 2, cv::Scalar(80, 255, 80), cv::FILLED,
-                 cv::LINE_AA);
+      cv::circle(view, cv::Point2f(p.x * scale + offset.x, p.y * scale + offset.y), 2, cv::Scalar(80, 255, 80),
+                 cv::FILLED, cv::LINE_AA);
     }
   }
   cv::putText(view, state, {8, kPanel - 12}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
@@ -82,7 +83,8 @@ cv::Mat pose_view(const TrackedPose& pose, const std::string& status) {
     const float v = pose.pose[p.index];
     const int zero = p.min < 0 ? 330 : 250;
     const int end = zero + static_cast<int>(v * 160);
-    cv::rectangle(view, {std::min(zero, end), y}, {std::max(zero, end), y + row - 2}, cv::Scalar(90, 200, 255), cv::FILLED);
+    cv::rectangle(view, {std::min(zero, end), y}, {std::max(zero, end), y + row - 2}, cv::Scalar(90, 200, 255),
+                  cv::FILLED);
     cv::putText(view, std::string(p.name), {4, y + row - 2}, cv::FONT_HERSHEY_PLAIN, 0.7, cv::Scalar(220, 220, 220));
   }
   cv::putText(view, status, {8, kPanel - 8}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
@@ -135,8 +137,8 @@ class NetworkInput final : public PuppetInput {
   bool next(PuppetStep& step) override {
     const double t = frame_ / options_.fps;
     if (t > options_.seconds) return false;
-    std::this_thread::sleep_until(start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                               std::chrono::duration<double>(t)));
+    std::this_thread::sleep_until(
+        start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(t)));
     ++frame_;
     step.pose = tracker_->latest().value_or(TrackedPose{rest_pose(), t, false, 0});
     step.pose.timestamp = t;
@@ -155,11 +157,13 @@ class NetworkInput final : public PuppetInput {
 };
 
 std::unique_ptr<PuppetInput> open_input(const PuppetOptions& options) {
-  const int chosen = !options.video.empty() + (options.camera >= 0) + !options.ifacialmocap.empty() + (options.vmc_port >= 0);
+  const int chosen =
+      !options.video.empty() + (options.camera >= 0) + !options.ifacialmocap.empty() + (options.vmc_port >= 0);
   if (chosen != 1) throw Error("choose exactly one input: --video FILE, --camera N, --ifacialmocap IP or --vmc PORT");
   try {
     if (!options.video.empty()) {
-      return std::make_unique<CameraInput>(tracking::VideoCaptureSource::open_file(options.video, false), options, false);
+      return std::make_unique<CameraInput>(tracking::VideoCaptureSource::open_file(options.video, false), options,
+                                           false);
     }
     if (options.camera >= 0) {
       return std::make_unique<CameraInput>(tracking::VideoCaptureSource::open_camera(options.camera), options, true);
@@ -235,7 +239,8 @@ void run_puppet(const PuppetOptions& options) {
   PuppetStep step;
   int frames = 0, with_face = 0;
   while ((options.max_frames == 0 || frames < options.max_frames) && input->next(step)) {
-    const Rgba8Image avatar = image_tensor_to_rgba8(loaded.engine->run(step.pose.pose).blended(), DisplayPath::kStraightAlpha);
+    const Rgba8Image avatar =
+        image_tensor_to_rgba8(loaded.engine->run(step.pose.pose).blended(), DisplayPath::kStraightAlpha);
     cv::Mat canvas(kPanel, 2 * kPanel, CV_8UC3);
     step.view.copyTo(canvas(cv::Rect(0, 0, kPanel, kPanel)));
     avatar_view(avatar).copyTo(canvas(cv::Rect(kPanel, 0, kPanel, kPanel)));
@@ -260,7 +265,8 @@ void add_puppet_command(CLI::App& app) {
   options->engine.add_to(*command);
   command->add_option("--video", options->video, "Track the face in a video file")->check(CLI::ExistingFile);
   command->add_option("--camera", options->camera, "Track the face from webcam N")->check(CLI::Range(0, 63));
-  command->add_option("--ifacialmocap", options->ifacialmocap, "Receive iFacialMocap from the phone at this IP address");
+  command->add_option("--ifacialmocap", options->ifacialmocap,
+                      "Receive iFacialMocap from the phone at this IP address");
   command->add_option("--vmc", options->vmc_port, "Receive the VMC protocol on this UDP port (usually 39539)")
       ->check(CLI::Range(1, 65535));
   command->add_option("-o,--output", options->output, "Output MP4 (input on the left, character on the right)");
@@ -270,7 +276,8 @@ void add_puppet_command(CLI::App& app) {
   command->add_option("--max-frames", options->max_frames, "Stop after this many frames (0: no limit)")
       ->check(CLI::Range(0, 10000000));
   command->add_flag("--no-mirror", options->no_mirror, "Puppet mode: your left is the character's right");
-  command->add_option("--landmark-model", options->landmark_model, "dlib's 68-point model (Debian package libdlib-data)");
+  command->add_option("--landmark-model", options->landmark_model,
+                      "dlib's 68-point model (Debian package libdlib-data)");
   command->callback([options] { run_puppet(*options); });
 }
 

@@ -95,8 +95,8 @@ void run_render(const RenderOptions& options) {
     const StudentOutputs outputs = loaded.engine->run(poses[i]);
     const std::filesystem::path file = output_file(options, i);
     write_png(output_tensor_to_rgba8(outputs[output], display), file);
-    std::cout << file.string() << "  (" << student_output_name(output) << ", pose: "
-              << (format_pose(poses[i]).empty() ? "rest" : format_pose(poses[i])) << ")\n";
+    std::cout << file.string() << "  (" << student_output_name(output)
+              << ", pose: " << (format_pose(poses[i]).empty() ? "rest" : format_pose(poses[i])) << ")\n";
   }
 }
 
@@ -106,9 +106,10 @@ void add_render_command(CLI::App& app) {
   auto options = std::make_shared<RenderOptions>();
   CLI::App* command = app.add_subcommand("render", "Pose the character and write PNG images");
   options->engine.add_to(*command);
-  command->add_option("--model", options->model,
-                      "student: the character model's small networks (default); full: the full THA4 system "
-                      "(five teacher networks, slow; needs --tha4-dir)")
+  command
+      ->add_option("--model", options->model,
+                   "student: the character model's small networks (default); full: the full THA4 system "
+                   "(five teacher networks, slow; needs --tha4-dir)")
       ->check(CLI::IsMember({"student", "full"}));
   options->full.add_to(*command);
   auto* pose = command->add_option("--pose", options->pose,
@@ -118,13 +119,15 @@ void add_render_command(CLI::App& app) {
       ->excludes(pose)
       ->check(CLI::ExistingFile);
   command->add_option("-o,--output", options->output, "Output PNG (numbered _0000, _0001, ... with --poses)");
-  command->add_option("--output-index", options->output_index,
-                      "Which output: 0 blended image, 1 alpha, 2 colour change, 3 warped, 4 grid change, 5 face; "
-                      "--model full: 0 to 32 in mode_07's order (0 is the final image)")
+  command
+      ->add_option("--output-index", options->output_index,
+                   "Which output: 0 blended image, 1 alpha, 2 colour change, 3 warped, 4 grid change, 5 face; "
+                   "--model full: 0 to 32 in mode_07's order (0 is the final image)")
       ->check(CLI::Range(0, full::output::kCount - 1));
-  command->add_option("--display", options->display,
-                      "round: the reference manual poser's bytes (default); truncate: the puppeteers'; straight: "
-                      "un-premultiplied alpha for compositing; premultiplied: the OBS source's texture")
+  command
+      ->add_option("--display", options->display,
+                   "round: the reference manual poser's bytes (default); truncate: the puppeteers'; straight: "
+                   "un-premultiplied alpha for compositing; premultiplied: the OBS source's texture")
       ->check(CLI::IsMember({"round", "truncate", "straight", "premultiplied"}));
   auto* list = command->add_flag("--list-parameters", "Print the 45 pose parameters and exit");
   command->callback([options, list] {

@@ -69,7 +69,8 @@ rt::RotatorTrainingOptions training_options(const TrainOptions& options) {
   run.out = options.out;
   run.sizes = !options.full_config.empty()
                   ? full::full_system_config_from_pipeline_json(full::read_json_file(options.full_config))
-                  : options.sizes == "reduced" ? full::FullSystemConfig::reduced() : full::FullSystemConfig::official();
+              : options.sizes == "reduced" ? full::FullSystemConfig::reduced()
+                                           : full::FullSystemConfig::official();
   if (!options.phases.empty()) run.phase_lengths = parse_phase_lengths(options.phases);
   run.batch_size = options.batch_size;
   run.skip_bad_examples = options.skip_bad_examples;
@@ -117,25 +118,29 @@ void add_network_command(CLI::App& train, rt::RotatorNetwork network, const char
   options->network = network;
   const bool editor = network == rt::RotatorNetwork::kEditor;
   CLI::App* command = train.add_subcommand(rt::network_word(network), description);
-  command->add_option("--dataset", options->dataset,
-                      "Dataset folder: examples.csv (rest,posed,head_x,head_y,neck_z,body_y,body_z,breathing) and the "
-                      "RGBA pictures it names (docs/rotator-training.md)")
+  command
+      ->add_option("--dataset", options->dataset,
+                   "Dataset folder: examples.csv (rest,posed,head_x,head_y,neck_z,body_y,body_z,breathing) and the "
+                   "RGBA pictures it names (docs/rotator-training.md)")
       ->required();
   command->add_option("--vgg16", options->vgg16, "torchvision's vgg16 state dict, zip format (default: $THA4_VGG16)");
-  command->add_option("--out", options->out,
-                      "Output folder: " + rt::network_file_stem(network) +
-                          ".pt, and the run's state under it (resumed when present)")
+  command
+      ->add_option("--out", options->out,
+                   "Output folder: " + rt::network_file_stem(network) +
+                       ".pt, and the run's state under it (resumed when present)")
       ->required();
   if (editor) {
     const std::string rotator_file = rt::network_file_stem(rt::RotatorNetwork::kHalfResRotator) + ".pt";
-    command->add_option("--rotator", options->rotator,
-                        "The trained half-resolution rotator (" + rotator_file + ") that makes phase 3's coarse inputs")
+    command
+        ->add_option("--rotator", options->rotator,
+                     "The trained half-resolution rotator (" + rotator_file + ") that makes phase 3's coarse inputs")
         ->check(CLI::ExistingFile);
   }
   command->add_option("--sizes", options->sizes, "Network sizes: official (default) or reduced (the tests' small ones)")
       ->check(CLI::IsMember({"official", "reduced"}));
-  command->add_option("--full-config", options->full_config,
-                      "Network sizes from a teacher_pipeline.json-style file (overrides --sizes)")
+  command
+      ->add_option("--full-config", options->full_config,
+                   "Network sizes from a teacher_pipeline.json-style file (overrides --sizes)")
       ->check(CLI::ExistingFile);
   command->add_option("--phases", options->phases,
                       editor ? "Phase lengths in examples, a,b,c (default 500000,9000000,9000000)"
@@ -146,10 +151,12 @@ void add_network_command(CLI::App& train, rt::RotatorNetwork network, const char
                     "Leave out (and list) examples whose pictures or poses are unusable, instead of stopping");
   command->add_flag("--exact-perceptual", options->exact_perceptual,
                     "Evaluate both perceptual terms every time instead of the supplement's one-coin estimate");
-  command->add_option("--learning-rate", options->learning_rate, "Adam's learning rate after the warm-up (default 1e-4)")
+  command
+      ->add_option("--learning-rate", options->learning_rate, "Adam's learning rate after the warm-up (default 1e-4)")
       ->check(CLI::Range(0.0, 1.0));
-  command->add_option("--warm-up", options->warm_up,
-                      "Examples over which the learning rate rises linearly from 0 (default 5000)")
+  command
+      ->add_option("--warm-up", options->warm_up,
+                   "Examples over which the learning rate rises linearly from 0 (default 5000)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   command->add_option("--checkpoint-every", options->checkpoint_every, "Examples between checkpoints (default 500000)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));

@@ -11,9 +11,10 @@ namespace tha4::cli {
 
 void TrainingProcessOptions::add_to(CLI::App& command, const std::string& gpus_default) {
   command.add_option("--device", device, "cpu (default) or cuda; with several processes, rank r uses cuda:r");
-  command.add_option("--gpus", gpus,
-                     "Processes on this machine (default: " + gpus_default +
-                         "); across machines set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT instead")
+  command
+      .add_option("--gpus", gpus,
+                  "Processes on this machine (default: " + gpus_default +
+                      "); across machines set RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT instead")
       ->check(CLI::Range(1, 1024));
   command.add_option("--backend", backend, "Process group: gloo (CPU default) or nccl (CUDA default)")
       ->check(CLI::IsMember({"gloo", "nccl"}));

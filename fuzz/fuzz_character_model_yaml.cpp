@@ -11,8 +11,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    const auto names = tha4::parse_character_model_yaml(
-        std::string_view(reinterpret_cast<const char*>(data), size), "character_model.yaml");
+    const auto names = tha4::parse_character_model_yaml(std::string_view(reinterpret_cast<const char*>(data), size),
+                                                        "character_model.yaml");
     if (names.character_image.empty() || names.face_morpher.empty() || names.body_morpher.empty()) std::abort();
   } catch (const tha4::CharacterModelError&) {
   }

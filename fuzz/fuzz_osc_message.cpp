@@ -29,7 +29,8 @@ void check_round_trip(const OscMessage& message) {
     ++delivered;
     if (again.address != message.address || again.argument_count != message.argument_count) std::abort();
     for (int i = 0; i < again.argument_count; ++i) {
-      if (!same_argument(again.arguments[static_cast<std::size_t>(i)], message.arguments[static_cast<std::size_t>(i)])) {
+      if (!same_argument(again.arguments[static_cast<std::size_t>(i)],
+                         message.arguments[static_cast<std::size_t>(i)])) {
         std::abort();
       }
     }

@@ -48,9 +48,12 @@ void write_archive_seeds(const fs::path& out) {
   const std::vector<std::pair<std::string, std::vector<NamedTensor>>> dicts = {
       {"float_dict_cuda.pt", {{"weight", torch::randn({3, 2})}, {"bias", torch::randn({3})}}},
       {"mixed_dtypes.pt",
-       {{"half", torch::randn({2, 2}).to(torch::kHalf)}, {"bfloat", torch::randn({4}).to(torch::kBFloat16)},
-        {"index", torch::arange(5)}, {"mask", torch::tensor({true, false, true})},
-        {"bytes", torch::arange(6, torch::kUInt8)}, {"scalar", torch::tensor(1.5)}}},
+       {{"half", torch::randn({2, 2}).to(torch::kHalf)},
+        {"bfloat", torch::randn({4}).to(torch::kBFloat16)},
+        {"index", torch::arange(5)},
+        {"mask", torch::tensor({true, false, true})},
+        {"bytes", torch::arange(6, torch::kUInt8)},
+        {"scalar", torch::tensor(1.5)}}},
       {"empty_tensor.pt", {{"nothing", torch::empty({0, 4})}}},
   };
   for (const auto& [name, tensors] : dicts) {
@@ -107,7 +110,8 @@ void write_shared_seeds(const fs::path& out, const fs::path& shared) {
     }
   }
   // The five networks' Args, without the golden's tensors and poses.
-  const nlohmann::json pipeline = nlohmann::json::parse(read_bytes(shared / "golden" / "teacher" / "teacher_pipeline.json"));
+  const nlohmann::json pipeline =
+      nlohmann::json::parse(read_bytes(shared / "golden" / "teacher" / "teacher_pipeline.json"));
   nlohmann::json networks;
   networks["networks"] = pipeline.at("networks");
   write_bytes(out / "fuzz_full_system_config" / "teacher_pipeline_networks.json", networks.dump());

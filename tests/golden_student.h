@@ -13,12 +13,12 @@
 namespace tha4::test {
 
 struct StudentGolden {
-  std::string character;          // names the model folder in ../shared/models
-  std::filesystem::path folder;   // golden/student/<character>
-  torch::Tensor image;            // (4, 512, 512)
-  torch::Tensor poses;            // (K, 45)
-  torch::Tensor blended;          // (K, 4, 512, 512)
-  torch::Tensor face;             // (K, 4, 128, 128)
+  std::string character;         // names the model folder in ../shared/models
+  std::filesystem::path folder;  // golden/student/<character>
+  torch::Tensor image;           // (4, 512, 512)
+  torch::Tensor poses;           // (K, 45)
+  torch::Tensor blended;         // (K, 4, 512, 512)
+  torch::Tensor face;            // (K, 4, 128, 128)
 
   int64_t pose_count() const { return poses.size(0); }
   Pose pose(int64_t k) const;

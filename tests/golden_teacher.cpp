@@ -38,7 +38,8 @@ std::vector<std::string> teacher_network_golden_names() {
   for (const auto& entry : std::filesystem::directory_iterator(teacher_golden_dir())) {
     const auto& path = entry.path();
     if (path.extension() != ".json" || path.stem() == "teacher_pipeline") continue;
-    if (std::filesystem::exists(path.parent_path() / (path.stem().string() + ".pt"))) names.push_back(path.stem().string());
+    if (std::filesystem::exists(path.parent_path() / (path.stem().string() + ".pt")))
+      names.push_back(path.stem().string());
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -101,11 +102,13 @@ BuiltTeacherNetwork build_teacher_network(const std::string& name, const nlohman
   }
   if (name == "face_morpher") {
     full::FaceMorpher net(full::face_morpher_config_from_json(args));
-    return {net.ptr(), [net](const std::vector<torch::Tensor>& in) mutable { return net->forward(in.at(0), in.at(1)); }};
+    return {net.ptr(),
+            [net](const std::vector<torch::Tensor>& in) mutable { return net->forward(in.at(0), in.at(1)); }};
   }
   if (name == "body_morpher") {
     full::HalfResRotator net(full::half_res_rotator_config_from_json(args));
-    return {net.ptr(), [net](const std::vector<torch::Tensor>& in) mutable { return net->forward(in.at(0), in.at(1)); }};
+    return {net.ptr(),
+            [net](const std::vector<torch::Tensor>& in) mutable { return net->forward(in.at(0), in.at(1)); }};
   }
   if (name == "upscaler") {
     full::Editor net(full::editor_config_from_json(args));

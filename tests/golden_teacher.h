@@ -17,9 +17,9 @@
 namespace tha4::test {
 
 struct TeacherNetworkGolden {
-  std::string name;                  // the mode_07 key, e.g. "eyebrow_decomposer"
-  nlohmann::json json;               // NAME.json
-  std::vector<NamedTensor> weights;  // `weights.<k>` with the prefix removed, in file order
+  std::string name;                    // the mode_07 key, e.g. "eyebrow_decomposer"
+  nlohmann::json json;                 // NAME.json
+  std::vector<NamedTensor> weights;    // `weights.<k>` with the prefix removed, in file order
   std::vector<torch::Tensor> inputs;   // input.0, input.1, ...
   std::vector<torch::Tensor> outputs;  // output.0, output.1, ...
 };
@@ -38,8 +38,8 @@ std::vector<NamedTensor> load_teacher_network_weights(const std::string& name);
 struct TeacherPipelineGolden {
   nlohmann::json json;
   std::vector<NamedTensor> tensors;
-  torch::Tensor image;  // (1, 4, 512, 512)
-  torch::Tensor pose;   // (K, 45)
+  torch::Tensor image;                    // (1, 4, 512, 512)
+  torch::Tensor pose;                     // (K, 45)
   torch::Tensor output(int index) const;  // output.<index>: (K, ...), or (1, ...) for pose-independent ones
 };
 TeacherPipelineGolden load_teacher_pipeline_golden();

@@ -68,7 +68,8 @@ class LoopbackSocket {
 };
 
 // Polls until the condition holds or the deadline passes; every wait in these tests is bounded.
-inline bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds deadline = std::chrono::seconds(2)) {
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds deadline = std::chrono::seconds(2)) {
   const auto end = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < end) {
     if (condition()) return true;

@@ -91,5 +91,4 @@ tha4::training::TrainingOptions tiny_run(const fs::path& folder, int64_t total, 
   return options;
 }
 
-
 }  // namespace tha4::test::rotator_training

@@ -187,12 +187,11 @@ TEST_CASE("avatar runtime: the trackers are rebuilt for their tuning, not for th
   changed.smoothing = 0.9;
   CHECK_FALSE(tracking_settings_differ(settings, changed));
   CHECK(tracker_tuning(changed).iris_size == 0.0);
-  for (const auto& change : {+[](AvatarSettings& s) { s.pose_tuning.mirror = false; },
-                             +[](AvatarSettings& s) { s.pose_tuning.gaze = false; },
-                             +[](AvatarSettings& s) { s.pose_tuning.breaths_per_minute = 5.0; },
-                             +[](AvatarSettings& s) {
-                               s.pose_tuning.eyebrow_down_mode = tracking::EyebrowDownMode::kSerious;
-                             }}) {
+  for (const auto& change :
+       {+[](AvatarSettings& s) { s.pose_tuning.mirror = false; },
+        +[](AvatarSettings& s) { s.pose_tuning.gaze = false; },
+        +[](AvatarSettings& s) { s.pose_tuning.breaths_per_minute = 5.0; },
+        +[](AvatarSettings& s) { s.pose_tuning.eyebrow_down_mode = tracking::EyebrowDownMode::kSerious; }}) {
     changed = settings;
     change(changed);
     CHECK(tracking_settings_differ(settings, changed));
@@ -271,7 +270,8 @@ TEST_CASE("avatar runtime: the locales translate every string the plugin asks fo
   const std::regex table_label(R"re("([A-Z][A-Za-z]*(?:\.[A-Za-z]+)*)")re");
   int found = 0;
   int table_labels = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(THA4_SOURCE_DIR) / "plugin" / "obs")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(THA4_SOURCE_DIR) / "plugin" / "obs")) {
     const std::string text = read_text(entry.path());
     const bool table = entry.path().filename() == "setting_table.cpp";
     for (std::sregex_iterator it(text.begin(), text.end(), table ? table_label : lookup), end; it != end; ++it) {

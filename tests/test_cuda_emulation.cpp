@@ -24,7 +24,8 @@ std::shared_ptr<CharacterModel> load_model(const char* name) {
 }
 
 gpu::GpuNetworks layout(CharacterModel& model) {
-  return gpu::layout_networks(fast::pack_face_morpher(*model.face_morpher), fast::pack_body_morpher(*model.body_morpher));
+  return gpu::layout_networks(fast::pack_face_morpher(*model.face_morpher),
+                              fast::pack_body_morpher(*model.body_morpher));
 }
 
 std::vector<float> planar_image(const CharacterModel& model) {
@@ -65,7 +66,10 @@ Difference compare_full(const torch::Tensor& full, const std::vector<float>& pla
 
 // A pose that moves the head, the eyes, the mouth and the body: every network input matters.
 Pose test_pose() {
-  return parse_pose("head_x=0.7,head_y=-0.4,neck_z=0.3,body_y=0.5,body_z=-0.4,mouth_aaa=0.8,eye_wink_left=1,iris_rotation_x=0.4,breathing=0.6").pose;
+  return parse_pose(
+             "head_x=0.7,head_y=-0.4,neck_z=0.3,body_y=0.5,body_z=-0.4,mouth_aaa=0.8,eye_wink_left=1,iris_rotation_x=0."
+             "4,breathing=0.6")
+      .pose;
 }
 
 // The tests emulate whole frames (emulate_frame can also do a band of rows, as the GPU test does).
@@ -125,12 +129,13 @@ TEST_CASE("cuda emulation: quality mode equals the fast CPU engine's generic ker
   const Pose pose = test_pose();
   const gpu::GpuNetworks networks = layout(*model);
   const std::vector<float> image = planar_image(*model);
-  const gpu::EmulatedFrame emulated = gpu::emulate_frame(networks, image.data(), pose, gpu::Precision::kQuality, 0, kImageSize);
+  const gpu::EmulatedFrame emulated =
+      gpu::emulate_frame(networks, image.data(), pose, gpu::Precision::kQuality, 0, kImageSize);
   const StudentOutputs fast_out = fast::FastStudentEngine(model, 2, &fast::generic_kernels()).run(pose);
   const Difference face = compare_full(fast_out[StudentOutput::kFace], emulated.face);
   const Difference blended = compare_full(fast_out.blended(), emulated.blended);
-  std::printf("cuda emulation quality vs fast engine (generic): face max |d| %.3g, blended max |d| %.3g\n", face.max_abs,
-              blended.max_abs);
+  std::printf("cuda emulation quality vs fast engine (generic): face max |d| %.3g, blended max |d| %.3g\n",
+              face.max_abs, blended.max_abs);
   CHECK(face.max_abs == 0.0);
   CHECK(blended.max_abs == 0.0);
 }
@@ -148,8 +153,9 @@ TEST_CASE("cuda emulation: quality and balanced modes against the reference engi
     const Difference face = compare_full(reference[StudentOutput::kFace], emulated.face);
     const Difference blended = compare_full(reference.blended(), emulated.blended);
     const char* mode = precision == gpu::Precision::kQuality ? "quality" : "balanced";
-    std::printf("cuda emulation %s vs reference: face PSNR %.1f dB (max |d| %.3g), blended PSNR %.1f dB (max |d| %.3g)\n",
-                mode, face.psnr, face.max_abs, blended.psnr, blended.max_abs);
+    std::printf(
+        "cuda emulation %s vs reference: face PSNR %.1f dB (max |d| %.3g), blended PSNR %.1f dB (max |d| %.3g)\n", mode,
+        face.psnr, face.max_abs, blended.psnr, blended.max_abs);
     INFO(mode);
     CHECK(face.psnr >= (precision == gpu::Precision::kQuality ? 60.0 : 40.0));
     CHECK(blended.psnr >= (precision == gpu::Precision::kQuality ? 60.0 : 40.0));

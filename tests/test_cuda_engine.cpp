@@ -31,11 +31,12 @@ std::vector<float> planar(const torch::Tensor& t) {
   return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
 }
 
-std::unique_ptr<gpu::CudaStudentEngine> make_engine(CharacterModel& model, gpu::Precision precision, bool debug = false) {
+std::unique_ptr<gpu::CudaStudentEngine> make_engine(CharacterModel& model, gpu::Precision precision,
+                                                    bool debug = false) {
   const std::vector<float> image = planar(model.image);
   return std::make_unique<gpu::CudaStudentEngine>(fast::pack_face_morpher(*model.face_morpher),
-                                                  fast::pack_body_morpher(*model.body_morpher), image.data(),
-                                                  precision, 0, debug);
+                                                  fast::pack_body_morpher(*model.body_morpher), image.data(), precision,
+                                                  0, debug);
 }
 
 struct Difference {
@@ -43,7 +44,8 @@ struct Difference {
   double psnr = 0.0;
 };
 
-Difference compare(const std::vector<float>& a, const std::vector<float>& b, std::size_t offset_a = 0, std::size_t count = 0) {
+Difference compare(const std::vector<float>& a, const std::vector<float>& b, std::size_t offset_a = 0,
+                   std::size_t count = 0) {
   if (count == 0) count = b.size();
   double sum = 0.0, worst = 0.0;
   for (std::size_t i = 0; i < count; ++i) {
@@ -55,7 +57,10 @@ Difference compare(const std::vector<float>& a, const std::vector<float>& b, std
 }
 
 Pose test_pose() {
-  return parse_pose("head_x=0.7,head_y=-0.4,neck_z=0.3,body_y=0.5,body_z=-0.4,mouth_aaa=0.8,eye_wink_left=1,iris_rotation_x=0.4,breathing=0.6").pose;
+  return parse_pose(
+             "head_x=0.7,head_y=-0.4,neck_z=0.3,body_y=0.5,body_z=-0.4,mouth_aaa=0.8,eye_wink_left=1,iris_rotation_x=0."
+             "4,breathing=0.6")
+      .pose;
 }
 
 }  // namespace
@@ -70,7 +75,8 @@ TEST_CASE("cuda engine: quality equals the fast CPU engine's generic kernels", "
   const StudentOutputs cpu = fast::FastStudentEngine(model, 2, &fast::generic_kernels()).run(pose);
   const Difference d = compare(blended, planar(cpu.blended()));
   const Difference face = compare(engine->copy_debug_outputs().face, planar(cpu[StudentOutput::kFace]));
-  std::printf("cuda quality vs fast engine (generic): blended max |d| %.3g, face max |d| %.3g\n", d.max_abs, face.max_abs);
+  std::printf("cuda quality vs fast engine (generic): blended max |d| %.3g, face max |d| %.3g\n", d.max_abs,
+              face.max_abs);
   CHECK(d.max_abs == 0.0);
   CHECK(face.max_abs == 0.0);
 }
@@ -85,17 +91,20 @@ TEST_CASE("cuda engine: balanced matches its emulation and the reference", "[cud
   engine->copy_blended_to_host(blended);
   const int size = engine->image_size();
   const int band_begin = 112, band_end = 144;
-  const gpu::GpuNetworks networks =
-      gpu::layout_networks(fast::pack_face_morpher(*model->face_morpher), fast::pack_body_morpher(*model->body_morpher));
+  const gpu::GpuNetworks networks = gpu::layout_networks(fast::pack_face_morpher(*model->face_morpher),
+                                                         fast::pack_body_morpher(*model->body_morpher));
   const std::vector<float> image = planar(model->image);
-  const gpu::EmulatedFrame emulated = gpu::emulate_frame(networks, image.data(), pose, gpu::Precision::kBalanced, band_begin, band_end, 4);
+  const gpu::EmulatedFrame emulated =
+      gpu::emulate_frame(networks, image.data(), pose, gpu::Precision::kBalanced, band_begin, band_end, 4);
   double worst = 0.0;
   const int rows = band_end - band_begin;
   for (int c = 0; c < 4; ++c) {
     const std::size_t plane = static_cast<std::size_t>(size) * size;
-    const Difference d = compare(blended, std::vector<float>(emulated.blended.begin() + static_cast<std::ptrdiff_t>(c) * rows * size,
-                                                             emulated.blended.begin() + static_cast<std::ptrdiff_t>(c + 1) * rows * size),
-                                 c * plane + static_cast<std::size_t>(band_begin) * size);
+    const Difference d =
+        compare(blended,
+                std::vector<float>(emulated.blended.begin() + static_cast<std::ptrdiff_t>(c) * rows * size,
+                                   emulated.blended.begin() + static_cast<std::ptrdiff_t>(c + 1) * rows * size),
+                c * plane + static_cast<std::size_t>(band_begin) * size);
     worst = std::max(worst, d.max_abs);
   }
   const StudentOutputs reference = ReferenceStudentEngine(model).run(pose);

@@ -146,8 +146,9 @@ TEST_CASE("cuda libtorch: the teacher in fp16 on CUDA stays close to fp32", "[cu
     }
     const double psnr = psnr_db(actual[full::output::kFinalImage], expected[full::output::kFinalImage]);
     const double max_diff = max_abs(actual[full::output::kFinalImage], expected[full::output::kFinalImage]);
-    std::printf("teacher on cuda fp16 vs fp32 pose %lld, final image: PSNR %.2f dB (min %.0f), max abs %.3g (max %.2g)\n",
-                static_cast<long long>(k), psnr, kTeacherFp16MinPsnrDb, max_diff, kTeacherFp16MaxAbs);
+    std::printf(
+        "teacher on cuda fp16 vs fp32 pose %lld, final image: PSNR %.2f dB (min %.0f), max abs %.3g (max %.2g)\n",
+        static_cast<long long>(k), psnr, kTeacherFp16MinPsnrDb, max_diff, kTeacherFp16MaxAbs);
     CHECK(psnr >= kTeacherFp16MinPsnrDb);
     CHECK(max_diff <= kTeacherFp16MaxAbs);
   }

@@ -46,8 +46,10 @@ struct DistillSetup {
 DistillSetup make_setup(const fs::path& root, const std::vector<std::string>& init_extra = {}) {
   DistillSetup setup{root / "prefix", root / "teacher", root / "prefix" / "config.yaml"};
   tha4::test::write_teacher_weight_folder(setup.teacher);
-  std::vector<std::string> args = {"distill", "init", "--image", shared_image("lambda_00.png").string(), "--mask",
-                                   shared_image("lambda_00_face_mask.png").string(), "--out", setup.prefix.string()};
+  std::vector<std::string> args = {"distill", "init",
+                                   "--image", shared_image("lambda_00.png").string(),
+                                   "--mask",  shared_image("lambda_00_face_mask.png").string(),
+                                   "--out",   setup.prefix.string()};
   args.insert(args.end(), init_extra.begin(), init_extra.end());
   const CliResult init = run_cli(args);
   INFO(init.output);
@@ -56,8 +58,13 @@ DistillSetup make_setup(const fs::path& root, const std::vector<std::string>& in
 }
 
 std::vector<std::string> run_args(const DistillSetup& setup, const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"distill", "run", setup.config.string(), "--tha4-dir", setup.teacher.string(),
-                                   "--full-config", tha4::test::teacher_pipeline_json().string()};
+  std::vector<std::string> args = {"distill",
+                                   "run",
+                                   setup.config.string(),
+                                   "--tha4-dir",
+                                   setup.teacher.string(),
+                                   "--full-config",
+                                   tha4::test::teacher_pipeline_json().string()};
   args.insert(args.end(), extra.begin(), extra.end());
   if (std::find(extra.begin(), extra.end(), "--threads") == extra.end()) args.insert(args.end(), {"--threads", "2"});
   return args;
@@ -109,8 +116,8 @@ TEST_CASE("distill cli: init checks the pictures and writes a config the referen
   ScratchDir dir("distill-init");
   const fs::path out = dir.path() / "mine";
   const CliResult ok = run_cli({"distill", "init", "--image", shared_image("lambda_01.png").string(), "--mask",
-                                shared_image("lambda_01_face_mask.png").string(), "--out", out.string(),
-                                "--batch-size", "4", "--sample-every", "none"});
+                                shared_image("lambda_01_face_mask.png").string(), "--out", out.string(), "--batch-size",
+                                "4", "--sample-every", "none"});
   INFO(ok.output);
   REQUIRE(ok.exit_code == 0);
   const std::string yaml = read_file(out / "config.yaml");
@@ -198,10 +205,11 @@ TEST_CASE("distill cli: a tiny distillation lowers every loss term and writes a 
   // Two poses in the reference's pose_dataset.pt format (a list of one (N, 45) tensor): every step trains on
   // the same batch, so each loss term must fall within a few dozen steps.
   const fs::path poses = root / "pose_dataset.pt";
-  write_tensor_sequence_archive(poses, {distill::make_builtin_pose_sampler()->poses({0, 1})}, TensorSequenceKind::kList);
-  const CliResult r = run_cli(run_args(setup, {"--pose-dataset", poses.string(), "--face-examples", "96",
-                                               "--body-examples", "48", "--sample-every", "48", "--checkpoint-every",
-                                               "24"}));
+  write_tensor_sequence_archive(poses, {distill::make_builtin_pose_sampler()->poses({0, 1})},
+                                TensorSequenceKind::kList);
+  const CliResult r =
+      run_cli(run_args(setup, {"--pose-dataset", poses.string(), "--face-examples", "96", "--body-examples", "48",
+                               "--sample-every", "48", "--checkpoint-every", "24"}));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Contains("pose_dataset.pt (2 poses)") && Contains("character model written"));
@@ -273,8 +281,8 @@ TEST_CASE("distill cli: the distilled character renders with tha4 render", "[dis
 TEST_CASE("distill cli: a run killed at any moment resumes to the same weights bit for bit", "[distill][cli]") {
   ScratchDir dir("distill-resume");
   const DistillSetup whole = make_setup(dir.path() / "whole", {"--batch-size", "4", "--sample-every", "none"});
-  const std::vector<std::string> face_only = {"--part", "face", "--face-examples", "48", "--snapshot-every", "8",
-                                              "--checkpoint-every", "16"};
+  const std::vector<std::string> face_only = {"--part",           "face", "--face-examples",    "48",
+                                              "--snapshot-every", "8",    "--checkpoint-every", "16"};
   CliResult r = run_cli(run_args(whole, face_only));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
@@ -322,8 +330,8 @@ TEST_CASE("distill cli: two processes over Gloo give the weights of one process 
   const auto b = read_tensor_archive(training::snapshot_folder(two.prefix / "face_morpher") / training::kModuleFile);
   REQUIRE(a.size() == b.size());
   double worst = 0, largest_step = 0;
-  const auto start = read_tensor_archive(training::checkpoint_folder(one.prefix / "face_morpher", 0) /
-                                         training::kModuleFile);
+  const auto start =
+      read_tensor_archive(training::checkpoint_folder(one.prefix / "face_morpher", 0) / training::kModuleFile);
   for (std::size_t i = 0; i < a.size(); ++i) {
     worst = std::max(worst, (a[i].tensor - b[i].tensor).abs().max().item<double>());
     largest_step = std::max(largest_step, (a[i].tensor - start[i].tensor).abs().max().item<double>());

@@ -19,11 +19,13 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
 TEST_CASE("engine factory: kind names round-trip and an unknown one lists the valid names", "[engine]") {
-  for (const engine::Kind kind : {engine::Kind::kAuto, engine::Kind::kReference, engine::Kind::kFast, engine::Kind::kCuda}) {
+  for (const engine::Kind kind :
+       {engine::Kind::kAuto, engine::Kind::kReference, engine::Kind::kFast, engine::Kind::kCuda}) {
     CHECK(engine::parse_kind(engine::kind_name(kind)) == kind);
   }
   CHECK(engine::kind_names() == "auto, reference, fast, cuda");
-  CHECK_THROWS_WITH(engine::parse_kind("gpu"), Contains("unknown engine 'gpu'") && Contains("auto, reference, fast, cuda"));
+  CHECK_THROWS_WITH(engine::parse_kind("gpu"),
+                    Contains("unknown engine 'gpu'") && Contains("auto, reference, fast, cuda"));
 }
 
 TEST_CASE("engine factory: threads default to half the hardware threads, as in OBS", "[engine]") {
@@ -94,6 +96,6 @@ TEST_CASE("engine factory: the full system runs on LibTorch and says what it nee
   CHECK_THROWS_WITH(engine::make_full_system_poser(engine::Kind::kFast, folder, folder / "character.png"),
                     Contains("students only"));
   CHECK_THROWS_AS(engine::make_full_system_poser(engine::Kind::kReference, folder, ""), ImageError);
-  CHECK_THROWS_AS(engine::make_full_system_poser(engine::Kind::kReference, "/nonexistent/tha4", folder / "character.png"),
-                  Error);
+  CHECK_THROWS_AS(
+      engine::make_full_system_poser(engine::Kind::kReference, "/nonexistent/tha4", folder / "character.png"), Error);
 }

@@ -39,7 +39,8 @@ float sine_input_bound(const PackedLinear& layer) {
   float bound = 0.0f;
   for (int o = 0; o < layer.out_padded; ++o) {
     float sum = std::abs(layer.bias[o]);
-    for (int c = 0; c < layer.in; ++c) sum += std::abs(layer.weights[(o / kOutBlock * layer.in + c) * kOutBlock + o % kOutBlock]);
+    for (int c = 0; c < layer.in; ++c)
+      sum += std::abs(layer.weights[(o / kOutBlock * layer.in + c) * kOutBlock + o % kOutBlock]);
     bound = std::max(bound, sum);
   }
   return bound;
@@ -58,9 +59,9 @@ float first_layer_bound(const FoldedFirstLayer& first, float feature_bound) {
 // The poses of the quality test: rest, every group at its extremes, and seeded random poses.
 std::vector<std::pair<std::string, Pose>> quality_poses() {
   std::vector<std::pair<std::string, Pose>> poses{{"rest", rest_pose()}};
-  for (PoseGroup group : {PoseGroup::kEyebrow, PoseGroup::kEye, PoseGroup::kIrisMorph, PoseGroup::kMouth,
-                          PoseGroup::kIrisRotation, PoseGroup::kFaceRotation, PoseGroup::kBodyRotation,
-                          PoseGroup::kBreathing}) {
+  for (PoseGroup group :
+       {PoseGroup::kEyebrow, PoseGroup::kEye, PoseGroup::kIrisMorph, PoseGroup::kMouth, PoseGroup::kIrisRotation,
+        PoseGroup::kFaceRotation, PoseGroup::kBodyRotation, PoseGroup::kBreathing}) {
     for (bool at_max : {true, false}) {
       Pose pose = rest_pose();
       for (const auto& p : pose_parameters()) {
@@ -94,7 +95,8 @@ TEST_CASE("fast engine: vector sine matches std::sin over the network's whole in
     bound = std::max(bound, first_layer_bound(face.siren.first, 0.0f));
     for (const auto& layer : face.siren.rest) bound = std::max(bound, sine_input_bound(layer));
     for (const auto& level : body.levels) {
-      bound = std::max(bound, first_layer_bound(level.first, level.feature.in ? sine_input_bound(level.feature) : 0.0f));
+      bound =
+          std::max(bound, first_layer_bound(level.first, level.feature.in ? sine_input_bound(level.feature) : 0.0f));
       for (const auto& layer : level.rest) bound = std::max(bound, sine_input_bound(layer));
     }
   }
@@ -126,9 +128,11 @@ TEST_CASE("fast engine: every kernel set equals a plain double computation on od
         auto bias = random_vector(out_padded, -1.0f, 1.0f, rng);
         const auto x = random_vector(in * ldx, -1.0f, 1.0f, rng);
         const torch::Tensor weight = torch::from_blob(const_cast<float*>(w.data()), {out, in, 1, 1}).clone();
-        const PackedLinear packed = pack_linear(weight, torch::from_blob(bias.data(), {out}).clone(), 1.0f, 0, in, in, true);
+        const PackedLinear packed =
+            pack_linear(weight, torch::from_blob(bias.data(), {out}).clone(), 1.0f, 0, in, in, true);
         std::vector<float> y(out_padded * ldy, 99.0f);
-        kernels->linear(packed.weights.data(), packed.bias.data(), in, out_padded, x.data(), ldx, y.data(), ldy, pixels, sine);
+        kernels->linear(packed.weights.data(), packed.bias.data(), in, out_padded, x.data(), ldx, y.data(), ldy, pixels,
+                        sine);
         double worst = 0.0;
         for (int o = 0; o < out_padded; ++o) {
           for (int p = 0; p < pixels; ++p) {
@@ -184,7 +188,8 @@ TEST_CASE("fast engine: the first-layer fold equals the unfolded layer", "[fast]
       best_kernels().first_layer(row_bias.data(), folded.wx.data(), grid.data(), feature.data() + row * size,
                                  size * size, folded.out_padded, out.data(), size, size);
       for (int o = 0; o < 180; ++o) {
-        for (int p = 0; p < size; ++p) worst = std::max(worst, std::abs(double(out[o * size + p]) - expected[0][o][row][p].item<double>()));
+        for (int p = 0; p < size; ++p)
+          worst = std::max(worst, std::abs(double(out[o * size + p]) - expected[0][o][row][p].item<double>()));
       }
     }
     std::printf("fast fold: max |folded - unfolded| first layer = %.3g\n", worst);
@@ -196,7 +201,8 @@ TEST_CASE("fast engine: upsampling commutes with a linear map and matches interp
   torch::manual_seed(5);
   const torch::Tensor x = torch::rand({1, 12, 32, 32}) * 2 - 1;
   const torch::Tensor w = torch::rand({7, 12, 1, 1}) - 0.5;
-  const auto up = F::InterpolateFuncOptions().size(std::vector<int64_t>{64, 64}).mode(torch::kBilinear).align_corners(false);
+  const auto up =
+      F::InterpolateFuncOptions().size(std::vector<int64_t>{64, 64}).mode(torch::kBilinear).align_corners(false);
   const torch::Tensor a = F::interpolate(F::conv2d(x, w), up);
   const torch::Tensor b = F::conv2d(F::interpolate(x, up), w);
   CHECK((a - b).abs().max().item<double>() < 1e-5);
@@ -210,7 +216,8 @@ TEST_CASE("fast engine: upsampling commutes with a linear map and matches interp
   for (int r = 0; r < 64; ++r) {
     upsample_row(planes.data_ptr<float>(), 32 * 32, 12, 32, taps[r], taps.data(), 64, scratch.data(), row.data(), 64);
     for (int c = 0; c < 12; ++c) {
-      for (int p = 0; p < 64; ++p) worst = std::max(worst, std::abs(double(row[c * 64 + p]) - expected[c][r][p].item<double>()));
+      for (int p = 0; p < 64; ++p)
+        worst = std::max(worst, std::abs(double(row[c * 64 + p]) - expected[c][r][p].item<double>()));
     }
   }
   CHECK(worst < 1e-6);
@@ -219,7 +226,8 @@ TEST_CASE("fast engine: upsampling commutes with a linear map and matches interp
 TEST_CASE("fast engine: every kernel set upsamples a row to the same bits as the portable code", "[fast]") {
   torch::manual_seed(6);
   // 2× at the student's sizes (the vector path), and a ratio that takes the portable fallback.
-  for (const auto& [in_size, out_size] : {std::pair{128, 256}, std::pair{256, 512}, std::pair{24, 48}, std::pair{20, 47}}) {
+  for (const auto& [in_size, out_size] :
+       {std::pair{128, 256}, std::pair{256, 512}, std::pair{24, 48}, std::pair{20, 47}}) {
     const int channels = 5;
     const torch::Tensor planes = torch::rand({channels, in_size, in_size}) * 2 - 1;
     const std::vector<Tap> taps = bilinear_taps(in_size, out_size);
@@ -254,7 +262,8 @@ TEST_CASE("fast engine: the warp matches grid_sample with border padding", "[fas
     warp_row(image[0].contiguous().data_ptr<float>(), size, grid.data_ptr<float>(), grid[r].item<float>(),
              d[0][r].data_ptr<float>(), d[1][r].data_ptr<float>(), out.data(), size);
     for (int c = 0; c < 4; ++c) {
-      for (int p = 0; p < size; ++p) worst = std::max(worst, std::abs(double(out[c * size + p]) - expected[c][r][p].item<double>()));
+      for (int p = 0; p < size; ++p)
+        worst = std::max(worst, std::abs(double(out[c * size + p]) - expected[c][r][p].item<double>()));
     }
   }
   CHECK(worst < 1e-5);
@@ -311,7 +320,8 @@ TEST_CASE("fast engine: pictures match the reference engine (PSNR, display bytes
     auto model = load_model(name);
     ReferenceStudentEngine reference(model);
     std::vector<std::unique_ptr<FastStudentEngine>> engines;
-    for (const Kernels* kernels : kernel_sets) engines.push_back(std::make_unique<FastStudentEngine>(model, 2, kernels));
+    for (const Kernels* kernels : kernel_sets)
+      engines.push_back(std::make_unique<FastStudentEngine>(model, 2, kernels));
     std::vector<double> worst_psnr(engines.size(), 1e9), worst_within(engines.size(), 1.0);
     std::vector<int> worst_byte(engines.size(), 0);
     for (const auto& [label, pose] : poses) {
@@ -342,9 +352,10 @@ TEST_CASE("fast engine: pictures match the reference engine (PSNR, display bytes
       }
     }
     for (std::size_t k = 0; k < engines.size(); ++k) {
-      std::printf("fast (%s kernels) vs reference %s over %zu poses: min PSNR %.1f dB, min %.3f%% of pixels within "
-                  "2/255, max byte diff %d\n", kernel_sets[k]->name, name, poses.size(), worst_psnr[k],
-                  100 * worst_within[k], worst_byte[k]);
+      std::printf(
+          "fast (%s kernels) vs reference %s over %zu poses: min PSNR %.1f dB, min %.3f%% of pixels within "
+          "2/255, max byte diff %d\n",
+          kernel_sets[k]->name, name, poses.size(), worst_psnr[k], 100 * worst_within[k], worst_byte[k]);
     }
   }
 }

@@ -44,7 +44,8 @@ TEST_CASE("image: sRGB table matches the formula within one ulp and ends exactly
   for (int level = 0; level < 256; ++level) {
     const float c = static_cast<float>(level) / 255.0f;
     const float expected = c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f);
-    CHECK(std::abs(srgb8_to_linear(static_cast<std::uint8_t>(level)) - expected) <= 2e-7f * std::max(1.0f, expected * 8));
+    CHECK(std::abs(srgb8_to_linear(static_cast<std::uint8_t>(level)) - expected) <=
+          2e-7f * std::max(1.0f, expected * 8));
   }
   CHECK(linear_to_srgb(-1.0f) == 0.0f);
   CHECK(linear_to_srgb(2.0f) == Approx(1.0f));
@@ -82,7 +83,8 @@ TEST_CASE("image: the loader rejects unusable images with a message that says wh
   const Rgba8Image opaque = read_rgba8_image(write_test_png(dir.path(), "opaque.png", 512, CV_8UC4, 100, 255));
   CHECK_THROWS_WITH(validate_character_image(opaque, "opaque.png"), Catch::Contains("fully opaque"));
   const Rgba8Image small = read_rgba8_image(write_test_png(dir.path(), "small.png", 256, CV_8UC4, 100, 0));
-  CHECK_THROWS_WITH(validate_character_image(small, "small.png"), Catch::Contains("256x256") && Catch::Contains("512x512"));
+  CHECK_THROWS_WITH(validate_character_image(small, "small.png"),
+                    Catch::Contains("256x256") && Catch::Contains("512x512"));
   CHECK_NOTHROW(validate_character_image(transparent_character(), "ok"));
 }
 

@@ -62,8 +62,8 @@ void scale_to_dbfs(std::vector<float>& signal, double level_dbfs) {
 // A Klatt-style cascade formant synthesiser: an impulse train (with 5 Hz vibrato, so pitch harmonics
 // move across the formants as in a real voice), two one-pole low-passes for the glottal pulse's
 // −12 dB/octave tilt, second-order resonators at F1..F3, and a first difference for lip radiation.
-std::vector<float> synthesize_vowel(const std::array<double, 3>& formants, double pitch_hz, double seconds, int sample_rate,
-                                    double level_dbfs) {
+std::vector<float> synthesize_vowel(const std::array<double, 3>& formants, double pitch_hz, double seconds,
+                                    int sample_rate, double level_dbfs) {
   const auto count = static_cast<std::size_t>(seconds * sample_rate);
   const double dt = 1.0 / sample_rate;
   const std::array<double, 3> bandwidths = {80.0, 100.0, 150.0};
@@ -112,7 +112,9 @@ std::vector<float> white_noise(double seconds, int sample_rate, double level_dbf
   return signal;
 }
 
-std::vector<float> silence(double seconds, int sample_rate) { return std::vector<float>(static_cast<std::size_t>(seconds * sample_rate), 0.0f); }
+std::vector<float> silence(double seconds, int sample_rate) {
+  return std::vector<float>(static_cast<std::size_t>(seconds * sample_rate), 0.0f);
+}
 
 std::vector<float> concat(std::vector<float> a, const std::vector<float>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -147,7 +149,8 @@ MouthShape mouth_after(LipSync& lip_sync, const std::vector<float>& mono, int sa
 }
 
 bool all_finite(const MouthShape& mouth) {
-  return std::isfinite(mouth.openness) && std::all_of(mouth.vowels.begin(), mouth.vowels.end(), [](float v) { return std::isfinite(v); });
+  return std::isfinite(mouth.openness) &&
+         std::all_of(mouth.vowels.begin(), mouth.vowels.end(), [](float v) { return std::isfinite(v); });
 }
 
 float vowel_weight(const MouthShape& mouth, Vowel vowel) { return mouth.vowels[static_cast<std::size_t>(vowel)]; }
@@ -175,7 +178,8 @@ TEST_CASE("lip sync: ring buffer downmixes planar channels and drops the oldest 
   CHECK(buffer.dropped_samples() == 2);
 
   out.clear();
-  const std::vector<float> interleaved = {1, 3, std::numeric_limits<float>::quiet_NaN(), 5, std::numeric_limits<float>::infinity(), 1};
+  const std::vector<float> interleaved = {
+      1, 3, std::numeric_limits<float>::quiet_NaN(), 5, std::numeric_limits<float>::infinity(), 1};
   buffer.push_interleaved(interleaved.data(), 2, 3, 48000);
   buffer.drain(out);
   CHECK(out == std::vector<float>{2, 2.5f, 0.5f});  // non-finite samples count as silence
@@ -211,7 +215,8 @@ TEST_CASE("lip sync: decimator keeps the formant band and suppresses what would 
     const auto tone = [rate, &decimator](double hz) {
       Decimator fresh(rate);
       std::vector<float> input(static_cast<std::size_t>(rate / 2)), output;
-      for (std::size_t n = 0; n < input.size(); ++n) input[n] = static_cast<float>(std::sin(2.0 * kPi * hz * static_cast<double>(n) / rate));
+      for (std::size_t n = 0; n < input.size(); ++n)
+        input[n] = static_cast<float>(std::sin(2.0 * kPi * hz * static_cast<double>(n) / rate));
       for (std::size_t start = 0; start < input.size(); start += 441) {  // odd blocks: the filter state carries over
         fresh.process(input.data() + start, static_cast<int>(std::min<std::size_t>(441, input.size() - start)), output);
       }
@@ -330,7 +335,8 @@ TEST_CASE("lip sync: louder speech opens the mouth wider until it saturates", "[
   std::vector<float> openness;
   for (double level = -70.0; level <= 0.0; level += 5.0) {
     LipSync lip_sync;
-    openness.push_back(mouth_after(lip_sync, synthesize_vowel(kVowels[0].male, kMalePitch, 0.4, 48000, level), 48000).openness);
+    openness.push_back(
+        mouth_after(lip_sync, synthesize_vowel(kVowels[0].male, kMalePitch, 0.4, 48000, level), 48000).openness);
   }
   CAPTURE(openness);
   CHECK(openness.front() == 0.0f);  // -70 dBFS: below the gate
@@ -344,7 +350,8 @@ TEST_CASE("lip sync: the mouth opens within 100 ms of speech onset and closes wi
   const int rate = 48000;
   LipSync lip_sync;
   double clock = 0.0;
-  const auto signal = concat(concat(silence(0.5, rate), synthesize_vowel(kVowels[0].male, kMalePitch, 0.6, rate, -20.0)), silence(0.6, rate));
+  const auto signal = concat(
+      concat(silence(0.5, rate), synthesize_vowel(kVowels[0].male, kMalePitch, 0.6, rate, -20.0)), silence(0.6, rate));
   const auto trace = feed(lip_sync, signal, rate, clock);
   const auto first_time = [&trace](double after, auto predicate) {
     for (const auto& point : trace) {
@@ -376,7 +383,8 @@ TEST_CASE("lip sync: a change of sample rate mid-stream restarts the analysis", 
   LipSync lip_sync;
   double clock = 0.0;
   feed(lip_sync, synthesize_vowel(kVowels[1].male, kMalePitch, 0.5, 48000, -20.0), 48000, clock);
-  const MouthShape mouth = feed(lip_sync, synthesize_vowel(kVowels[4].male, kMalePitch, 0.5, 44100, -20.0), 44100, clock).back().mouth;
+  const MouthShape mouth =
+      feed(lip_sync, synthesize_vowel(kVowels[4].male, kMalePitch, 0.5, 44100, -20.0), 44100, clock).back().mouth;
   CHECK(dominant_vowel(mouth.vowels) == Vowel::kO);
   CHECK(lip_sync.diagnostics().analysis_rate == 11025);
 }
@@ -396,7 +404,8 @@ TEST_CASE("lip sync: stereo planar input is downmixed", "[lip_sync]") {
     const std::vector<float> quiet(vowel.size(), 0.0f);
     const int block = rate / 100;
     MouthShape mouth;
-    for (std::size_t start = 0; start + static_cast<std::size_t>(block) <= vowel.size(); start += static_cast<std::size_t>(block)) {
+    for (std::size_t start = 0; start + static_cast<std::size_t>(block) <= vowel.size();
+         start += static_cast<std::size_t>(block)) {
       const float* planes[] = {quiet.data() + start, vowel.data() + start};
       one_sided.submit_audio(planes, 2, block, rate);
       mouth = one_sided.update(static_cast<double>(start) / rate);
@@ -420,7 +429,8 @@ TEST_CASE("lip sync: NaN and infinite samples never reach the pose", "[lip_sync]
   const int rate = 48000;
   auto signal = synthesize_vowel(kVowels[0].male, kMalePitch, 1.0, rate, -20.0);
   for (std::size_t n = 0; n < signal.size(); n += 997) signal[n] = std::numeric_limits<float>::quiet_NaN();
-  for (std::size_t n = 0; n < 4800; ++n) signal[24000 + n] = (n % 2 == 0) ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity();
+  for (std::size_t n = 0; n < 4800; ++n)
+    signal[24000 + n] = (n % 2 == 0) ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity();
   LipSync lip_sync;
   double clock = 0.0;
   for (const auto& point : feed(lip_sync, signal, rate, clock)) {
@@ -431,7 +441,8 @@ TEST_CASE("lip sync: NaN and infinite samples never reach the pose", "[lip_sync]
   }
   const auto diagnostics = lip_sync.diagnostics();
   CHECK(std::isfinite(diagnostics.level_db));
-  const MouthShape mouth = feed(lip_sync, synthesize_vowel(kVowels[4].male, kMalePitch, 0.4, rate, -20.0), rate, clock).back().mouth;
+  const MouthShape mouth =
+      feed(lip_sync, synthesize_vowel(kVowels[4].male, kMalePitch, 0.4, rate, -20.0), rate, clock).back().mouth;
   CHECK(dominant_vowel(mouth.vowels) == Vowel::kO);  // the analysis recovered
 }
 
@@ -447,14 +458,15 @@ TEST_CASE("lip sync: a huge burst keeps memory bounded and the newest audio wins
   CHECK(mouth.openness > 0.8f);
   CHECK(lip_sync.diagnostics().samples_dropped > 400000);
   CHECK(lip_sync.diagnostics().frames_analysed < 200);  // only the ~1.4 s kept were analysed
-  lip_sync.submit_audio(planes, 1, 0, rate);  // zero frames: nothing happens
+  lip_sync.submit_audio(planes, 1, 0, rate);            // zero frames: nothing happens
   CHECK(lip_sync.update(10.01).openness == mouth.openness);
 }
 
 TEST_CASE("lip sync: audio that stops arriving closes the mouth over wall time", "[lip_sync]") {
   LipSync lip_sync;
   double clock = 0.0;
-  const MouthShape open = feed(lip_sync, synthesize_vowel(kVowels[0].male, kMalePitch, 0.4, 48000, -20.0), 48000, clock).back().mouth;
+  const MouthShape open =
+      feed(lip_sync, synthesize_vowel(kVowels[0].male, kMalePitch, 0.4, 48000, -20.0), 48000, clock).back().mouth;
   REQUIRE(open.openness > 0.8f);
   CHECK(lip_sync.update(clock + 0.1).openness == open.openness);  // a late audio callback is not silence yet
   lip_sync.update(clock + 0.3);
@@ -467,7 +479,8 @@ TEST_CASE("lip sync: with vowel detection off every opening is mouth_aaa", "[lip
   LipSyncSettings settings;
   settings.detect_vowels = false;
   LipSync lip_sync(settings);
-  const MouthShape mouth = mouth_after(lip_sync, synthesize_vowel(kVowels[1].male, kMalePitch, 0.4, 48000, -20.0), 48000);
+  const MouthShape mouth =
+      mouth_after(lip_sync, synthesize_vowel(kVowels[1].male, kMalePitch, 0.4, 48000, -20.0), 48000);
   CHECK(mouth.vowels == std::array<float, 5>{1, 0, 0, 0, 0});
   CHECK(mouth.openness > 0.8f);
 }

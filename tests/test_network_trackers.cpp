@@ -81,10 +81,10 @@ std::string osc_blend(std::string_view name, float value) {
 }
 std::string osc_apply() { return encode_osc_message("/VMC/Ext/Blend/Apply", {}); }
 std::string osc_bone(std::string_view bone, const UnityQuaternion& q) {
-  return encode_osc_message("/VMC/Ext/Bone/Pos",
-                            {OscArgument::string(bone), OscArgument::float32(0.0f), OscArgument::float32(1.5f),
-                             OscArgument::float32(0.0f), OscArgument::float32(q.x), OscArgument::float32(q.y),
-                             OscArgument::float32(q.z), OscArgument::float32(q.w)});
+  return encode_osc_message(
+      "/VMC/Ext/Bone/Pos",
+      {OscArgument::string(bone), OscArgument::float32(0.0f), OscArgument::float32(1.5f), OscArgument::float32(0.0f),
+       OscArgument::float32(q.x), OscArgument::float32(q.y), OscArgument::float32(q.z), OscArgument::float32(q.w)});
 }
 
 // Unity's Quaternion.AngleAxis for a unit axis.
@@ -316,9 +316,8 @@ TEST_CASE("network trackers: eyeBlink drives eye_wink, or happy wink when smilin
   CHECK(pose_value(blink, "eye_wink_right") == Approx(0.5f));
   CHECK(pose_value(blink, "eye_happy_wink_left") == 0.0f);
 
-  const Pose smiling = convert(frame_with({{Blendshape::kEyeBlinkLeft, 0.8f},
-                                           {Blendshape::kMouthSmileLeft, 0.7f},
-                                           {Blendshape::kMouthSmileRight, 0.7f}}));
+  const Pose smiling = convert(frame_with(
+      {{Blendshape::kEyeBlinkLeft, 0.8f}, {Blendshape::kMouthSmileLeft, 0.7f}, {Blendshape::kMouthSmileRight, 0.7f}}));
   CHECK(pose_value(smiling, "eye_wink_left") == Approx(0.0f));
   CHECK(pose_value(smiling, "eye_happy_wink_left") == Approx(1.0f));
   CHECK(pose_value(smiling, "eyebrow_happy_left") == Approx(0.7f));
@@ -371,7 +370,7 @@ TEST_CASE("network trackers: the user's gaze and iris size sliders reach the pos
 
 TEST_CASE("network trackers: head angles map to head_x, head_y and neck_z with the spec's signs", "[network]") {
   const Pose pose = convert(frame_with({}, HeadRotation{-7.5f, 5.0f, 30.0f}));
-  CHECK(pose_value(pose, "head_x") == Approx(0.5f));  // −rx / 15
+  CHECK(pose_value(pose, "head_x") == Approx(0.5f));   // −rx / 15
   CHECK(pose_value(pose, "head_y") == Approx(-0.5f));  // −ry / 10
   CHECK(pose_value(pose, "body_y") == Approx(-0.5f));
   CHECK(pose_value(pose, "neck_z") == Approx(1.0f));  // rz / 15, clamped
@@ -589,9 +588,9 @@ TEST_CASE("network trackers: VMC blendshapes apply on /VMC/Ext/Blend/Apply", "[n
   CHECK(state.frame().blendshapes[Blendshape::kJawOpen] == Approx(0.4f));
 
   // Other VMC messages are valid and ignored.
-  const std::string other = encode_osc_bundle(
-      {encode_osc_message("/VMC/Ext/OK", {OscArgument::int32(1)}),
-       encode_osc_message("/VMC/Ext/T", {OscArgument::float32(12.5f)}), osc_bone("LeftHand", UnityQuaternion{})});
+  const std::string other = encode_osc_bundle({encode_osc_message("/VMC/Ext/OK", {OscArgument::int32(1)}),
+                                               encode_osc_message("/VMC/Ext/T", {OscArgument::float32(12.5f)}),
+                                               osc_bone("LeftHand", UnityQuaternion{})});
   result = state.apply_packet(other);
   CHECK(result.ok());
   CHECK_FALSE(result.frame_changed);
@@ -658,7 +657,8 @@ TEST_CASE("network trackers: iFacialMocap over loopback UDP, with the start requ
   CHECK(*request == kIFacialMocapStartHandshake);
 
   const double before = steady_seconds();
-  phone.send(tracker->port(), make_ifacialmocap_packet({{Blendshape::kEyeBlinkLeft, 80}, {Blendshape::kJawOpen, 40},
+  phone.send(tracker->port(), make_ifacialmocap_packet({{Blendshape::kEyeBlinkLeft, 80},
+                                                        {Blendshape::kJawOpen, 40},
                                                         {Blendshape::kMouthLowerDownLeft, 50},
                                                         {Blendshape::kMouthLowerDownRight, 50}},
                                                        HeadRotation{-15, 0, 0}));
@@ -704,10 +704,9 @@ TEST_CASE("network trackers: VMC over loopback UDP", "[network][udp]") {
   CHECK_FALSE(tracker->latest().has_value());
   CHECK(tracker->status().find("no face data yet") != std::string::npos);
 
-  performer.send(tracker->port(),
-                 encode_osc_bundle({osc_blend("EyeBlinkLeft", 0.8f), osc_blend("MouthFrownLeft", 0.3f),
-                                    osc_blend("MouthFrownRight", 0.3f), osc_apply(),
-                                    osc_bone("Head", unity_angle_axis(5, 0, 1, 0))}));
+  performer.send(tracker->port(), encode_osc_bundle({osc_blend("EyeBlinkLeft", 0.8f), osc_blend("MouthFrownLeft", 0.3f),
+                                                     osc_blend("MouthFrownRight", 0.3f), osc_apply(),
+                                                     osc_bone("Head", unity_angle_axis(5, 0, 1, 0))}));
   REQUIRE(eventually([&] { return tracker->latest().has_value(); }));
   const TrackedPose pose = *tracker->latest();
   CHECK(pose.face_found);

@@ -26,7 +26,8 @@ using tha4::test::ScratchDir;
 using tha4::test::error_of;
 using namespace tha4::test::rotator_training;
 
-TEST_CASE("rotator training: VGG16 weights load strictly, with a clear error for any other file", "[rotator-training]") {
+TEST_CASE("rotator training: VGG16 weights load strictly, with a clear error for any other file",
+          "[rotator-training]") {
   ScratchDir dir("vgg16");
   const fs::path good = write_random_vgg16(dir.path());
   rt::Vgg16Features vgg = rt::load_vgg16_features(good);
@@ -93,7 +94,8 @@ TEST_CASE("rotator training: the L1 and perceptual terms equal hand computations
   CHECK(phi.exact(a, a).item<double>() == 0.0);
 }
 
-TEST_CASE("rotator training: the perceptual loss equals a direct computation from the weight file", "[rotator-training]") {
+TEST_CASE("rotator training: the perceptual loss equals a direct computation from the weight file",
+          "[rotator-training]") {
   ScratchDir dir("vgg16-direct");
   const fs::path file = write_random_vgg16(dir.path());
   rt::PerceptualLoss phi(rt::load_vgg16_features(file));
@@ -121,11 +123,13 @@ TEST_CASE("rotator training: the perceptual loss equals a direct computation fro
   double direct = 0;
   for (const bool alpha : {false, true}) {
     auto view = [&](const torch::Tensor& x) {
-      return alpha ? torch::cat({x.select(1, 3).unsqueeze(1), x.select(1, 3).unsqueeze(1), x.select(1, 3).unsqueeze(1)}, 1)
+      return alpha ? torch::cat({x.select(1, 3).unsqueeze(1), x.select(1, 3).unsqueeze(1), x.select(1, 3).unsqueeze(1)},
+                                1)
                    : x.slice(1, 0, 3);
     };
     const auto fa = features(normalised(view(a))), fb = features(normalised(view(b)));
-    for (std::size_t i = 0; i < 3; ++i) direct += (fa[i] - fb[i]).abs().sum().item<double>() / static_cast<double>(fa[i].numel());
+    for (std::size_t i = 0; i < 3; ++i)
+      direct += (fa[i] - fb[i]).abs().sum().item<double>() / static_cast<double>(fa[i].numel());
   }
   CHECK(phi.exact(a, b).item<double>() == Approx(direct).epsilon(1e-5));
 }
@@ -163,7 +167,8 @@ TEST_CASE("rotator training: the half and quadrant perceptual terms equal a dire
   const torch::Tensor a = random_images(2, 32, 8), b = random_images(2, 32, 9);
   namespace F = torch::nn::functional;
   auto down = [](const torch::Tensor& x) {
-    return F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{16, 16}).mode(torch::kBilinear).align_corners(false));
+    return F::interpolate(
+        x, F::InterpolateFuncOptions().size(std::vector<int64_t>{16, 16}).mode(torch::kBilinear).align_corners(false));
   };
   CHECK(rt::half_term(phi, a, b, rt::PerceptualEstimate::kExact).item<double>() ==
         Approx(phi.exact(down(a), down(b)).item<double>()).epsilon(1e-6));
@@ -182,7 +187,8 @@ TEST_CASE("rotator training: the half and quadrant perceptual terms equal a dire
 }
 
 TEST_CASE("rotator training: phases and the learning rate follow the supplement", "[rotator-training]") {
-  const rt::PhasePlan rotator(rt::RotatorNetwork::kHalfResRotator, rt::PhasePlan::default_lengths(rt::RotatorNetwork::kHalfResRotator));
+  const rt::PhasePlan rotator(rt::RotatorNetwork::kHalfResRotator,
+                              rt::PhasePlan::default_lengths(rt::RotatorNetwork::kHalfResRotator));
   CHECK(rotator.total_examples() == 9'500'000);
   CHECK(rotator.at(0).number == 1);
   CHECK(rotator.at(499'999).percept_weight == 0.0);
@@ -204,4 +210,3 @@ TEST_CASE("rotator training: phases and the learning rate follow the supplement"
   CHECK(rt::rotator_learning_rate(5'000) == Approx(1e-4));
   CHECK(rt::rotator_learning_rate(1'000'000) == Approx(1e-4));
 }
-

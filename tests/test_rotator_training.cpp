@@ -27,7 +27,8 @@ using tha4::test::ScratchDir;
 using tha4::test::error_of;
 using namespace tha4::test::rotator_training;
 
-TEST_CASE("rotator training: bad examples are named by line and file, and skipped only on request", "[rotator-training]") {
+TEST_CASE("rotator training: bad examples are named by line and file, and skipped only on request",
+          "[rotator-training]") {
   ScratchDir dir("rotator-dataset");
   rt::write_synthetic_dataset(dir.path(), 16, 3, 1, 0);
   tha4::write_png(tha4::Rgba8Image(8, 8), dir.path() / "small.png");
@@ -58,7 +59,8 @@ TEST_CASE("rotator training: bad examples are named by line and file, and skippe
   CHECK_THAT(error_of([&] { rt::RotatorDataset(dir.path(), 32, true); }), Contains("no usable example"));
 }
 
-TEST_CASE("rotator training: a tiny rotator run lowers every loss term and switches phase on time", "[rotator-training]") {
+TEST_CASE("rotator training: a tiny rotator run lowers every loss term and switches phase on time",
+          "[rotator-training]") {
   ScratchDir dir("rotator-run");
   rt::write_synthetic_dataset(dir.path() / "data", 64, 8, 2, 0);
   auto dataset = std::make_shared<const rt::RotatorDataset>(dir.path() / "data", 64, false);
@@ -69,7 +71,8 @@ TEST_CASE("rotator training: a tiny rotator run lowers every loss term and switc
   task.initialize_module();
   const std::vector<double> before = exact_terms(task, *dataset, phase2);
 
-  const tha4::training::TrainingOptions options = tiny_run(dir.path() / "run", task.phases().total_examples(), 160, 80, 160);
+  const tha4::training::TrainingOptions options =
+      tiny_run(dir.path() / "run", task.phases().total_examples(), 160, 80, 160);
   tha4::training::train(task, options);
   CHECK(task.prefetch_hits() == 79);  // every step of the 80 but the first was read ahead
   const std::vector<double> after = exact_terms(task, *dataset, phase2);
@@ -79,8 +82,10 @@ TEST_CASE("rotator training: a tiny rotator run lowers every loss term and switc
     CHECK(after[i] < 0.9 * before[i]);
   }
   // The loss log: perceptual columns are nan for the steps of phase 1 (those starting before 32 examples).
-  const tha4::training::LossTable log = tha4::training::read_loss_log(options.run_folder / tha4::training::kLossLogFile);
-  const std::size_t examples = log.column("examples"), percept = log.column("percept_blended"), l1 = log.column("l1_blended");
+  const tha4::training::LossTable log =
+      tha4::training::read_loss_log(options.run_folder / tha4::training::kLossLogFile);
+  const std::size_t examples = log.column("examples"), percept = log.column("percept_blended"),
+                    l1 = log.column("l1_blended");
   REQUIRE(log.rows.size() == 80);
   for (const auto& row : log.rows) {
     INFO("row at " << row[examples]);
@@ -119,7 +124,8 @@ TEST_CASE("rotator training: a tiny editor run switches to the coarse inputs in 
     INFO(names[i] << ": " << before[i] << " -> " << after[i]);
     CHECK(after[i] < 0.9 * before[i]);
   }
-  const tha4::training::LossTable log = tha4::training::read_loss_log(options.run_folder / tha4::training::kLossLogFile);
+  const tha4::training::LossTable log =
+      tha4::training::read_loss_log(options.run_folder / tha4::training::kLossLogFile);
   const std::size_t examples = log.column("examples"), percept = log.column("percept_direct"),
                     half = log.column("half_direct"), quad = log.column("quad_blended");
   for (const auto& row : log.rows) {
@@ -211,10 +217,29 @@ TEST_CASE("rotator training: two processes over Gloo train as one process with t
   // Exact perceptual terms: no coins, so both runs compute the same losses up to the order of the sums.
   auto train = [&](const std::string& name, const std::string& processes) {
     const fs::path out = dir.path() / name;
-    const tha4::test::CliResult r =
-        run_cli({"train", "rotator", "--dataset", data, "--vgg16", vgg, "--out", out.string(), "--full-config",
-                 pipeline, "--phases", "2,2", "--batch-size", "2", "--exact-perceptual", "--learning-rate", "1e-3",
-                 "--warm-up", "0", "--gpus", processes, "--threads", "1"});
+    const tha4::test::CliResult r = run_cli({"train",
+                                             "rotator",
+                                             "--dataset",
+                                             data,
+                                             "--vgg16",
+                                             vgg,
+                                             "--out",
+                                             out.string(),
+                                             "--full-config",
+                                             pipeline,
+                                             "--phases",
+                                             "2,2",
+                                             "--batch-size",
+                                             "2",
+                                             "--exact-perceptual",
+                                             "--learning-rate",
+                                             "1e-3",
+                                             "--warm-up",
+                                             "0",
+                                             "--gpus",
+                                             processes,
+                                             "--threads",
+                                             "1"});
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     return tha4::training::read_loss_log(out / "body_morpher" / tha4::training::kLossLogFile);

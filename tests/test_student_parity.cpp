@@ -52,9 +52,10 @@ TEST_CASE("student parity: reference engine reproduces every golden character an
       REQUIRE(display.width == expected.width);
       REQUIRE(display.height == expected.height);
       const int display_diff = max_byte_diff(display, expected);
-      std::printf("student parity %s pose %lld: max |face - golden| = %.3g, max |blended - golden| = %.3g, "
-                  "max display byte diff = %d\n",
-                  golden.character.c_str(), static_cast<long long>(k), face_diff, blended_diff, display_diff);
+      std::printf(
+          "student parity %s pose %lld: max |face - golden| = %.3g, max |blended - golden| = %.3g, "
+          "max display byte diff = %d\n",
+          golden.character.c_str(), static_cast<long long>(k), face_diff, blended_diff, display_diff);
       CHECK(face_diff <= kTensorTolerance);
       CHECK(blended_diff <= kTensorTolerance);
       CHECK(display_diff <= kDisplayTolerance);

@@ -78,8 +78,8 @@ TEST_CASE("teacher cli: a missing weight file or a bad picture fails with a mess
 }
 
 TEST_CASE("teacher cli: bench full reports the time per frame and per network", "[teacher][cli]") {
-  const CliResult r = run_cli({"bench", "full", "--frames", "1", "--warmup", "0", "--threads", "2", "--image",
-                               character_png()});
+  const CliResult r =
+      run_cli({"bench", "full", "--frames", "1", "--warmup", "0", "--threads", "2", "--image", character_png()});
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.output, Contains("reduced sizes") && Contains("median") && Contains("upscaler (editor)") &&

@@ -35,7 +35,8 @@ torch::Tensor crop(const torch::Tensor& x, int64_t top, int64_t left, int64_t si
 
 torch::Tensor bilinear(const torch::Tensor& x, int64_t size) {
   return F::interpolate(
-      x, F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kBilinear).align_corners(false));
+      x,
+      F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kBilinear).align_corners(false));
 }
 
 void check_stage(const char* what, const torch::Tensor& actual, const torch::Tensor& expected) {
@@ -91,7 +92,8 @@ TEST_CASE("teacher: the five-step pipeline matches the reference end to end", "[
   REQUIRE(listed.size() == static_cast<std::size_t>(full::output::kCount));
 
   for (int64_t k = 0; k < golden.pose.size(0); ++k) {
-    INFO("pose " << k << " (" << golden.json.at("poses").at("names").at(static_cast<std::size_t>(k)).get<std::string>() << ")");
+    INFO("pose " << k << " (" << golden.json.at("poses").at("names").at(static_cast<std::size_t>(k)).get<std::string>()
+                 << ")");
     const auto outputs = poser.pose(golden.image, golden.pose.slice(0, k, k + 1));
     REQUIRE(outputs.size() == static_cast<std::size_t>(full::output::kCount));
     for (int i = 0; i < full::output::kCount; ++i) {
@@ -107,10 +109,11 @@ TEST_CASE("teacher: the five-step pipeline matches the reference end to end", "[
       const torch::Tensor expected = entry.at("pose_independent").get<bool>() ? stored : stored[k].unsqueeze(0);
       const double max_diff = max_abs(outputs[static_cast<std::size_t>(i)], expected);
       const double mean_diff = mean_abs(outputs[static_cast<std::size_t>(i)], expected);
-      std::printf("teacher pipeline end-to-end pose %lld output %d (%s): max abs %.3g (tol %.0e), mean abs %.3g "
-                  "(tol %.0e)\n",
-                  static_cast<long long>(k), i, full::output_name(i).c_str(), max_diff, kEndToEndMaxTolerance,
-                  mean_diff, kEndToEndMeanTolerance);
+      std::printf(
+          "teacher pipeline end-to-end pose %lld output %d (%s): max abs %.3g (tol %.0e), mean abs %.3g "
+          "(tol %.0e)\n",
+          static_cast<long long>(k), i, full::output_name(i).c_str(), max_diff, kEndToEndMaxTolerance, mean_diff,
+          kEndToEndMeanTolerance);
       CHECK(max_diff <= kEndToEndMaxTolerance);
       CHECK(mean_diff <= kEndToEndMeanTolerance);
     }
@@ -120,8 +123,8 @@ TEST_CASE("teacher: the five-step pipeline matches the reference end to end", "[
 // mode_07's geometry with very few channels and random weights: enough to watch the cache, and cheap.
 full::FullSystemConfig tiny_config() {
   full::FullSystemConfig config = full::FullSystemConfig::reduced();
-  for (full::EncoderFields* encoder : {&config.eyebrow_decomposer.encoder, &config.eyebrow_morphing_combiner.encoder,
-                                       &config.face_morpher.encoder}) {
+  for (full::EncoderFields* encoder :
+       {&config.eyebrow_decomposer.encoder, &config.eyebrow_morphing_combiner.encoder, &config.face_morpher.encoder}) {
     encoder->start_channels = 4;
     encoder->max_channels = 8;
     encoder->num_bottleneck_blocks = 1;

@@ -56,7 +56,8 @@ TEST_CASE("teacher precision: bf16 casts the weights but keeps the norms in floa
 constexpr double kBf16MinPsnrDb = 29.0;
 constexpr double kBf16MaxAbs = 1.2;
 
-TEST_CASE("teacher precision: bf16 on the CPU stays close to the float32 reference end to end", "[teacher][precision]") {
+TEST_CASE("teacher precision: bf16 on the CPU stays close to the float32 reference end to end",
+          "[teacher][precision]") {
   torch::set_num_threads(2);
   const tha4::test::TeacherPipelineGolden golden = tha4::test::load_teacher_pipeline_golden();
   full::FullPoser poser(tha4::test::load_teacher_pipeline_networks(golden), full::FullPrecision::kBFloat16);
@@ -81,9 +82,10 @@ TEST_CASE("teacher precision: bf16 on the CPU stays close to the float32 referen
   const double max_diff = (actual - expected).abs().max().item<double>();
   const double mean_diff = (actual - expected).abs().mean().item<double>();
   const double psnr = psnr_db(actual, expected);
-  std::printf("teacher bf16 (CPU) vs float32 reference, final image: PSNR %.2f dB (min %.0f), max abs %.3g (max %.2g), "
-              "mean abs %.3g\n",
-              psnr, kBf16MinPsnrDb, max_diff, kBf16MaxAbs, mean_diff);
+  std::printf(
+      "teacher bf16 (CPU) vs float32 reference, final image: PSNR %.2f dB (min %.0f), max abs %.3g (max %.2g), "
+      "mean abs %.3g\n",
+      psnr, kBf16MinPsnrDb, max_diff, kBf16MaxAbs, mean_diff);
   CHECK(psnr >= kBf16MinPsnrDb);
   CHECK(max_diff <= kBf16MaxAbs);
 }

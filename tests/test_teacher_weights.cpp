@@ -23,7 +23,6 @@ full::FullSystemConfig pipeline_config() {
       full::read_json_file(tha4::test::teacher_golden_dir() / "teacher_pipeline.json"));
 }
 
-
 template <typename Exception>
 std::string error_of(const std::function<void()>& action) {
   try {
@@ -55,7 +54,8 @@ TEST_CASE("teacher: a weight folder loads, and damaged files are named with the 
     fs::remove(folder / "upscaler.pt");
     const std::string message = error_of<FullSystemError>([&] { full::load_full_system(folder, config); });
     CHECK_THAT(message, Contains((folder / "face_morpher.pt").string()) && Contains((folder / "upscaler.pt").string()));
-    CHECK_THAT(message, !Contains((folder / "body_morpher.pt").string()) && Contains("pkhungurn/talking-head-anime-4-demo"));
+    CHECK_THAT(message,
+               !Contains((folder / "body_morpher.pt").string()) && Contains("pkhungurn/talking-head-anime-4-demo"));
     CHECK_THAT(error_of<FullSystemError>([&] { full::load_full_system(folder / "nowhere", config); }),
                Contains("does not exist") && Contains("tha4-models.zip"));
   }

@@ -99,7 +99,8 @@ std::vector<std::vector<double>> loss_rows(const fs::path& csv) {
 }  // namespace
 
 TEST_CASE("training: the batch sampler splits a step like DistributedSampler and resumes mid-epoch", "[training]") {
-  for (const auto& [n, batch, world] : std::vector<std::tuple<int64_t, int64_t, int>>{{10, 2, 2}, {11, 2, 2}, {37, 3, 3}, {64, 4, 2}}) {
+  for (const auto& [n, batch, world] :
+       std::vector<std::tuple<int64_t, int64_t, int>>{{10, 2, 2}, {11, 2, 2}, {37, 3, 3}, {64, 4, 2}}) {
     INFO("N " << n << ", batch " << batch << " per rank, " << world << " ranks");
     DistributedBatchSampler single(n, batch * world, 0, 1);
     std::vector<DistributedBatchSampler> ranks;
@@ -207,7 +208,8 @@ TEST_CASE("training: a run continued from its snapshot equals an uninterrupted r
   CHECK(bit_equal(weights_of(whole.module()), weights_of(again.module())));
 }
 
-TEST_CASE("training: an unreadable snapshot falls back to the newest good checkpoint and still ends exact", "[training]") {
+TEST_CASE("training: an unreadable snapshot falls back to the newest good checkpoint and still ends exact",
+          "[training]") {
   ScratchDir dir("training-corrupt");
   ToyTask reference;
   train(reference, toy_options(dir.path() / "good", 40));
@@ -298,5 +300,6 @@ TEST_CASE("training: before each step the loop names the next step's examples to
   REQUIRE(task.losses.size() == 10);
   // Every step but the last announces the next one, and the announcement is what the next step trains on.
   REQUIRE(task.prefetched.size() == 9);
-  for (std::size_t step = 0; step + 1 < task.losses.size(); ++step) CHECK(task.prefetched[step] == task.losses[step + 1]);
+  for (std::size_t step = 0; step + 1 < task.losses.size(); ++step)
+    CHECK(task.prefetched[step] == task.losses[step + 1]);
 }

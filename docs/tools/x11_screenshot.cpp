@@ -22,9 +22,12 @@ int main(int argc, char** argv) {
   double scale = 1.0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--crop-largest-window") crop = true;
-    else if (arg == "--scale" && i + 1 < argc) scale = std::atof(argv[++i]);
-    else if (!arg.empty() && arg[0] != '-') out = arg;
+    if (arg == "--crop-largest-window")
+      crop = true;
+    else if (arg == "--scale" && i + 1 < argc)
+      scale = std::atof(argv[++i]);
+    else if (!arg.empty() && arg[0] != '-')
+      out = arg;
     else {
       std::fprintf(stderr, "usage: %s [--crop-largest-window] [--scale F] out.png\n", argv[0]);
       return 2;

@@ -49,7 +49,8 @@ UploadedLevel upload(const GpuLevel& level, Precision precision) {
   up.grid = DeviceBuffer::from(level.grid);
   up.frame_bias = DeviceBuffer(level.bias.size() * sizeof(float));
   up.pose_size = level.pose_size;
-  if (level.rest.size() > static_cast<std::size_t>(kMaxRestLayers)) throw Error("a student level has too many layers for the CUDA kernels");
+  if (level.rest.size() > static_cast<std::size_t>(kMaxRestLayers))
+    throw Error("a student level has too many layers for the CUDA kernels");
   for (const auto& layer : level.rest) up.rest.push_back(upload(layer, precision));
   up.head = upload(level.head, precision);
   LevelLaunch& l = up.launch;
@@ -78,12 +79,12 @@ struct CudaStudentEngine::Impl {
   Stream stream;
   UploadedLevel face;
   std::vector<UploadedLevel> body;
-  DeviceBuffer image;    // the character with the current face pasted, planar RGBA
+  DeviceBuffer image;  // the character with the current face pasted, planar RGBA
   DeviceBuffer face_out;
   DeviceBuffer blended;
-  DeviceBuffer rgba8;    // the blended image as texture bytes, converted on demand
+  DeviceBuffer rgba8;                                     // the blended image as texture bytes, converted on demand
   DeviceBuffer alpha, color_change, warped, grid_change;  // debug outputs only
-  DeviceBuffer pose;     // the frame's pose, copied from `pinned_pose` by the graph
+  DeviceBuffer pose;                                      // the frame's pose, copied from `pinned_pose` by the graph
   PinnedBuffer pinned_pose{sizeof(Pose)};
   Graph with_face, body_only;
   TimingEvent frame_start, frame_end;  // around the last launched frame, for last_gpu_ms()
@@ -239,11 +240,13 @@ CudaDebugOutputs CudaStudentEngine::copy_debug_outputs() const {
   const auto download = [](const DeviceBuffer& buffer) {
     std::vector<float> host(buffer.bytes() / sizeof(float));
     if (!host.empty()) {
-      check_cuda(cudaMemcpy(host.data(), buffer.as<float>(), buffer.bytes(), cudaMemcpyDeviceToHost), "cudaMemcpy (debug)");
+      check_cuda(cudaMemcpy(host.data(), buffer.as<float>(), buffer.bytes(), cudaMemcpyDeviceToHost),
+                 "cudaMemcpy (debug)");
     }
     return host;
   };
-  return {download(m.alpha), download(m.color_change), download(m.warped), download(m.grid_change), download(m.face_out)};
+  return {download(m.alpha), download(m.color_change), download(m.warped), download(m.grid_change),
+          download(m.face_out)};
 }
 
 }  // namespace tha4::gpu

@@ -27,8 +27,8 @@ CudaStudentPoser::CudaStudentPoser(std::shared_ptr<CharacterModel> model, Precis
     : model_(std::move(model)), device_(device), all_outputs_(all_outputs) {
   const torch::Tensor image = model_->image.to(torch::kCPU).contiguous();
   engine_ = std::make_unique<CudaStudentEngine>(fast::pack_face_morpher(*model_->face_morpher),
-                                                fast::pack_body_morpher(*model_->body_morpher),
-                                                image.data_ptr<float>(), precision, device, all_outputs);
+                                                fast::pack_body_morpher(*model_->body_morpher), image.data_ptr<float>(),
+                                                precision, device, all_outputs);
 }
 
 StudentOutputs CudaStudentPoser::run(const Pose& pose) {

@@ -20,16 +20,16 @@ struct GpuLinear {
 };
 
 struct GpuLevel {
-  int size = 0;       // S: the level works on S×S pixels
-  int channels = 0;   // first-layer outputs, multiple of 16
-  int pose_size = 0;  // 39 (face) or 45 (body)
+  int size = 0;                     // S: the level works on S×S pixels
+  int channels = 0;                 // first-layer outputs, multiple of 16
+  int pose_size = 0;                // 39 (face) or 45 (body)
   std::vector<float> wx, wy, bias;  // [channels], ω0 included
   std::vector<float> pose_weights;  // [channels][pose_size], ω0 included
   std::vector<GpuLinear> rest;      // the sine layers after the first
   GpuLinear head;
   HeadKind head_kind = HeadKind::kFeatures;
-  std::vector<float> grid;          // [S], the identity grid's coordinates (rows and columns alike)
-  int low_size = 0;                 // the level below's S when this level has feature inputs, else 0
+  std::vector<float> grid;  // [S], the identity grid's coordinates (rows and columns alike)
+  int low_size = 0;         // the level below's S when this level has feature inputs, else 0
 
   int widest() const;  // the widest activation of any sine layer: sizes the kernel's shared memory
 };

@@ -72,7 +72,8 @@ class LevelEmulator {
       for (int p = 0; p < size; ++p) {
         float pre = add(row_bias, mul(level_.wx[o], level_.grid[p]));
         if (low) {
-          pre = add(pre, upsample_at(low + o * low_plane, level_.low_size, row_tap, bilinear_tap(p, level_.low_size, size)));
+          pre = add(pre,
+                    upsample_at(low + o * low_plane, level_.low_size, row_tap, bilinear_tap(p, level_.low_size, size)));
         }
         x[static_cast<std::size_t>(o) * size + p] = store_activation(fast_sin(pre), precision_);
       }
@@ -160,29 +161,32 @@ EmulatedFrame emulate_frame(const GpuNetworks& networks, const float* character,
     const bool final_level = i + 1 == levels;
     std::vector<float> features(final_level ? 0 : static_cast<std::size_t>(level.head.out) * level_plane, 0.0f);
     const int first_row = rows[i].first;
-    pool.parallel_for(static_cast<std::size_t>(rows[i].second - first_row), [&](std::size_t begin, std::size_t end, int thread) {
-      std::vector<float> head(static_cast<std::size_t>(level.head.out) * level.size);
-      for (std::size_t k = begin; k < end; ++k) {
-        const int r = first_row + static_cast<int>(k);
-        emulator.row(bias.data(), i > 0 ? low.data() : nullptr, r, scratch[thread], head.data());
-        if (!final_level) {
-          for (int c = 0; c < level.head.out; ++c) {
-            std::copy_n(head.data() + static_cast<std::size_t>(c) * level.size, level.size,
-                        features.data() + c * level_plane + static_cast<std::size_t>(r) * level.size);
-          }
-          continue;
-        }
-        // Head channels: 0-1 grid change, 2 alpha, 3-6 colour change; warp and blend as the kernel does.
-        for (int p = 0; p < size; ++p) {
-          const auto at = [&](int c) { return head[static_cast<std::size_t>(c) * size + p]; };
-          float warped[4];
-          warp_pixel(image.data(), size, level.grid[p], level.grid[r], at(0), at(1), warped);
-          for (int c = 0; c < 4; ++c) {
-            frame.blended[(static_cast<std::size_t>(c) * band + (r - row_begin)) * size + p] = blend(at(2), warped[c], at(3 + c));
-          }
-        }
-      }
-    });
+    pool.parallel_for(static_cast<std::size_t>(rows[i].second - first_row),
+                      [&](std::size_t begin, std::size_t end, int thread) {
+                        std::vector<float> head(static_cast<std::size_t>(level.head.out) * level.size);
+                        for (std::size_t k = begin; k < end; ++k) {
+                          const int r = first_row + static_cast<int>(k);
+                          emulator.row(bias.data(), i > 0 ? low.data() : nullptr, r, scratch[thread], head.data());
+                          if (!final_level) {
+                            for (int c = 0; c < level.head.out; ++c) {
+                              std::copy_n(head.data() + static_cast<std::size_t>(c) * level.size, level.size,
+                                          features.data() + c * level_plane + static_cast<std::size_t>(r) * level.size);
+                            }
+                            continue;
+                          }
+                          // Head channels: 0-1 grid change, 2 alpha, 3-6 colour change; warp and blend as the kernel
+                          // does.
+                          for (int p = 0; p < size; ++p) {
+                            const auto at = [&](int c) { return head[static_cast<std::size_t>(c) * size + p]; };
+                            float warped[4];
+                            warp_pixel(image.data(), size, level.grid[p], level.grid[r], at(0), at(1), warped);
+                            for (int c = 0; c < 4; ++c) {
+                              frame.blended[(static_cast<std::size_t>(c) * band + (r - row_begin)) * size + p] =
+                                  blend(at(2), warped[c], at(3 + c));
+                            }
+                          }
+                        }
+                      });
     low = std::move(features);
   }
   return frame;

@@ -16,8 +16,8 @@
 namespace tha4::gpu {
 
 struct EmulatedFrame {
-  int size = 0;         // the image's S
-  int row_begin = 0;    // the band of the final image that was computed
+  int size = 0;       // the image's S
+  int row_begin = 0;  // the band of the final image that was computed
   int row_end = 0;
   std::vector<float> blended;  // [4][row_end − row_begin][S]
   std::vector<float> face;     // [4][128][128], the face morpher's full output

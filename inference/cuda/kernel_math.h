@@ -106,7 +106,7 @@ inline std::uint16_t half_bits(float f) {
   std::memcpy(&x, &f, sizeof x);
   const std::uint32_t sign = (x >> 16) & 0x8000u;
   const std::uint32_t ax = x & 0x7fffffffu;
-  if (ax > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u);  // NaN
+  if (ax > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u);   // NaN
   if (ax >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // ≥ 65520 rounds to inf
   if (ax < 0x38800000u) {
     // Below 2^-14: a subnormal half, a multiple of 2^-24. |f|·2^24 is exact; rint rounds ties to even.

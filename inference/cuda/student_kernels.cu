@@ -196,16 +196,15 @@ __global__ void __launch_bounds__(kThreadsPerBlock) siren_level_kernel(const Lev
   Act* x = reinterpret_cast<Act*>(shared);
   Act* y = x + level.widest * kTile;
   float* head = reinterpret_cast<float*>(y + level.widest * kTile);  // [kHeadRows][kTile]
-  float* staging = head + kHeadRows * kTile;                        // [warps][16×16], balanced only
+  float* staging = head + kHeadRows * kTile;                         // [warps][16×16], balanced only
   const int tile_begin = blockIdx.x * kTile;
 
   first_layer<Act>(level, tile_begin, x);
   __syncthreads();
   for (int i = 0; i < level.rest_count; ++i) {
     Act* out = y;
-    Layers<Act>::linear(level.rest[i], x, staging, [out](int o, int p, float pre) {
-      out[o * kTile + p] = Activation<Act>::store(fast_sin(pre));
-    });
+    Layers<Act>::linear(level.rest[i], x, staging,
+                        [out](int o, int p, float pre) { out[o * kTile + p] = Activation<Act>::store(fast_sin(pre)); });
     __syncthreads();
     y = x;
     x = out;
@@ -215,7 +214,8 @@ __global__ void __launch_bounds__(kThreadsPerBlock) siren_level_kernel(const Lev
     // Straight to global memory: consecutive threads write consecutive pixels of one channel plane.
     float* features = level.features + tile_begin;
     const int plane = level.size * level.size;
-    Layers<Act>::linear(level.head, x, staging, [features, plane](int o, int p, float v) { features[o * plane + p] = v; });
+    Layers<Act>::linear(level.head, x, staging,
+                        [features, plane](int o, int p, float v) { features[o * plane + p] = v; });
     return;
   }
   Layers<Act>::linear(level.head, x, staging, [head](int o, int p, float v) {

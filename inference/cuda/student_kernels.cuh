@@ -23,29 +23,29 @@ struct DeviceLinear {
 };
 
 struct LevelLaunch {
-  int size = 0;          // S
-  int channels = 0;      // first-layer outputs (multiple of 16)
-  int widest = 0;        // widest activation: shared-memory rows per buffer
+  int size = 0;                       // S
+  int channels = 0;                   // first-layer outputs (multiple of 16)
+  int widest = 0;                     // widest activation: shared-memory rows per buffer
   const float* frame_bias = nullptr;  // [channels], written by the frame-bias kernel
   const float* wx = nullptr;
   const float* wy = nullptr;
-  const float* grid = nullptr;  // [S]
+  const float* grid = nullptr;          // [S]
   const float* low_features = nullptr;  // [channels][low][low] or null
   int low_size = 0;
   int rest_count = 0;
   DeviceLinear rest[kMaxRestLayers];
   DeviceLinear head;
   HeadKind head_kind = HeadKind::kFeatures;
-  float* features = nullptr;   // kFeatures: [head.out][S][S]
-  float* face = nullptr;       // kFace: [4][S][S]
-  float* image = nullptr;      // kFace: written (the crop); kWarpBlend: read. [4][image_size]²
+  float* features = nullptr;  // kFeatures: [head.out][S][S]
+  float* face = nullptr;      // kFace: [4][S][S]
+  float* image = nullptr;     // kFace: written (the crop); kWarpBlend: read. [4][image_size]²
   int image_size = 0;
-  float* blended = nullptr;    // kWarpBlend: [4][S][S]
+  float* blended = nullptr;  // kWarpBlend: [4][S][S]
   // kWarpBlend, optional (null to skip): the reference's other outputs, for tests.
-  float* alpha = nullptr;        // [1][S][S]
-  float* color_change = nullptr; // [4][S][S]
-  float* warped = nullptr;       // [4][S][S]
-  float* grid_change = nullptr;  // [2][S][S]
+  float* alpha = nullptr;         // [1][S][S]
+  float* color_change = nullptr;  // [4][S][S]
+  float* warped = nullptr;        // [4][S][S]
+  float* grid_change = nullptr;   // [2][S][S]
 };
 
 // Dynamic shared memory one block of a level needs.
@@ -62,7 +62,7 @@ struct FrameBiasJob {
   const float* pose_weights = nullptr;  // [channels][pose_size]
   int channels = 0;
   int pose_size = 0;
-  float* out = nullptr;                 // [channels]
+  float* out = nullptr;  // [channels]
 };
 constexpr int kMaxFrameBiasJobs = 4;
 

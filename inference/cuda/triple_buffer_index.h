@@ -35,8 +35,8 @@ class TripleBufferIndex {
  private:
   static constexpr std::uint8_t kIndexMask = 0x3;
   static constexpr std::uint8_t kFresh = 0x4;  // the shared slot holds a frame no reader has taken
-  int write_ = 0;                               // writer only
-  std::uint8_t read_ = 1;                       // reader only
+  int write_ = 0;                              // writer only
+  std::uint8_t read_ = 1;                      // reader only
   std::atomic<std::uint8_t> shared_{2};
 };
 

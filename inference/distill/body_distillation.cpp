@@ -53,7 +53,10 @@ BodyLoss body_distillation_loss(const torch::Tensor& teacher_merged, const torch
 
 BodyDistillationTask::BodyDistillationTask(DistillationTeacher teacher, std::shared_ptr<const PoseSource> poses,
                                            BodyDistillationSettings settings)
-    : teacher_(std::move(teacher)), poses_(std::move(poses)), settings_(std::move(settings)), student_(SirenBodyMorpher()) {
+    : teacher_(std::move(teacher)),
+      poses_(std::move(poses)),
+      settings_(std::move(settings)),
+      student_(SirenBodyMorpher()) {
   student_->to(teacher_.device);
 }
 
@@ -68,9 +71,9 @@ training::StepLoss BodyDistillationTask::loss(const std::vector<int64_t>& exampl
   const std::vector<torch::Tensor> teacher = teacher_.poser->pose(teacher_.batch_image(poses.size(0)), poses);
   // The student sees the teacher's face-morphed picture (output 5), not its own face (spec §8.17).
   const BodyMorpherOutputs student = student_->forward(teacher[full::output::kFaceMorphedFull], poses);
-  BodyLoss loss = body_distillation_loss(teacher[full::output::kFinalImage], teacher[kTeacherWarped],
-                                         teacher[kTeacherGridChange], student,
-                                         body_phase(examples_seen, settings_.total_examples));
+  BodyLoss loss =
+      body_distillation_loss(teacher[full::output::kFinalImage], teacher[kTeacherWarped], teacher[kTeacherGridChange],
+                             student, body_phase(examples_seen, settings_.total_examples));
   return {{loss.blended, loss.warped, loss.grid_change, loss.color_change}, loss.total};
 }
 
@@ -81,7 +84,8 @@ void BodyDistillationTask::write_sample_output(const std::filesystem::path& png)
         {"teacher_merged", "teacher_grid_change", "face_morphed_full"}, [&](const torch::Tensor& poses) {
           std::vector<torch::Tensor> merged, grid, face;
           for (int64_t i = 0; i < poses.size(0); ++i) {  // batch 1, as the reference draws them
-            const auto out = teacher_.poser->pose(teacher_.batch_image(1), poses.slice(0, i, i + 1).to(teacher_.device));
+            const auto out =
+                teacher_.poser->pose(teacher_.batch_image(1), poses.slice(0, i, i + 1).to(teacher_.device));
             merged.push_back(out[full::output::kFinalImage]);
             grid.push_back(out[kTeacherGridChange]);
             face.push_back(out[full::output::kFaceMorphedFull]);
@@ -97,8 +101,8 @@ void BodyDistillationTask::write_sample_output(const std::filesystem::path& png)
   for (int64_t i = 0; i < sample_poses_.size(0); ++i) {
     const torch::Tensor pose = sample_poses_.slice(0, i, i + 1).to(teacher_.device);
     const BodyMorpherOutputs s = student_->forward(sample_teacher_[2][i].unsqueeze(0).to(teacher_.device), pose);
-    rows.push_back({sample_teacher_[0][i], s.blended, s.alpha, s.color_change, s.warped, sample_teacher_[1][i],
-                    s.grid_change});
+    rows.push_back(
+        {sample_teacher_[0][i], s.blended, s.alpha, s.color_change, s.warped, sample_teacher_[1][i], s.grid_change});
   }
   student_->train();
   write_sample_png(body_sample_sheet(rows), png);

@@ -93,7 +93,8 @@ Rgba8Image read_face_mask(const std::filesystem::path& file) {
                      " pixels are transparent (save it without an alpha channel)");
   }
   if (covered_in_face == 0) {
-    throw ImageError(file.string() + ": the face mask has no white pixel in the face area (x 192..319, y 80..207), "
+    throw ImageError(file.string() +
+                     ": the face mask has no white pixel in the face area (x 192..319, y 80..207), "
                      "where the student's face is learnt; the face of the character must be there too");
   }
   return mask;

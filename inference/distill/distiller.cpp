@@ -45,8 +45,9 @@ Prepared prepare(const DistillRunOptions& options) {
   const bool rank0 = !options.communicator || options.communicator->rank() == 0;
   if (rank0) check_output_folder_writable(p.config.prefix);  // only rank 0 writes (other machines need no prefix)
   p.prefix = fs::absolute(p.config.prefix);
-  for (const auto& [name, batch] : {std::pair<const char*, int64_t>{"face_morpher_batch_size", p.config.face_morpher_batch_size},
-                                    {"body_morpher_batch_size", p.config.body_morpher_batch_size}}) {
+  for (const auto& [name, batch] :
+       {std::pair<const char*, int64_t>{"face_morpher_batch_size", p.config.face_morpher_batch_size},
+        {"body_morpher_batch_size", p.config.body_morpher_batch_size}}) {
     if (batch < world) {
       throw DistillerConfigError(options.config_file.string() + ": " + name + " is " + std::to_string(batch) +
                                  ", less than one example for each of the " + std::to_string(world) + " processes");
@@ -120,8 +121,7 @@ training::TrainingSchedule distill_schedule(int64_t total_examples, int64_t defa
   training::TrainingSchedule schedule;
   schedule.total_examples = total_examples;
   schedule.checkpoint_interval = options.checkpoint_every.value_or(std::max<int64_t>(1, total_examples / checkpoints));
-  schedule.snapshot_interval =
-      options.snapshot_every.value_or(std::max<int64_t>(1, schedule.checkpoint_interval / 10));
+  schedule.snapshot_interval = options.snapshot_every.value_or(std::max<int64_t>(1, schedule.checkpoint_interval / 10));
   if (options.sample_every) {
     schedule.sample_output_interval = *options.sample_every;
   } else if (config_sample_interval) {
@@ -159,9 +159,9 @@ DistillResult run_distillation(const DistillRunOptions& options) {
   }
   // One part (face or body) on the shared loop: the length, the reference's number of checkpoints, and the
   // config's sample interval, batch and seed for it.
-  const auto run_part = [&](training::TrainingTask& task, const fs::path& run, int64_t examples, int64_t default_examples,
-                            int checkpoints, std::optional<int64_t> sample_interval, int64_t batch, uint64_t seed,
-                            const char* label) {
+  const auto run_part = [&](training::TrainingTask& task, const fs::path& run, int64_t examples,
+                            int64_t default_examples, int checkpoints, std::optional<int64_t> sample_interval,
+                            int64_t batch, uint64_t seed, const char* label) {
     training::TrainingOptions o = common;
     o.run_folder = run;
     o.schedule = distill_schedule(examples, default_examples, checkpoints, sample_interval, options);

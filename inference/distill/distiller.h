@@ -40,7 +40,7 @@ struct DistillRunOptions {
   training::Communicator* communicator = nullptr;  // nothing: one process
   std::ostream* progress = nullptr;                // rank 0's progress bars
   bool interactive_progress = false;
-  std::ostream* log = nullptr;                     // rank 0's messages
+  std::ostream* log = nullptr;  // rank 0's messages
 };
 
 struct DistillResult {

@@ -48,7 +48,8 @@ class ConfigReader {
   std::optional<uint64_t> unsigned_integer(const char* key, uint64_t min, uint64_t max) {
     const auto text = scalar(key, false);
     if (!text) return std::nullopt;
-    const bool digits = !text->empty() && std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool digits =
+        !text->empty() && std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; });
     uint64_t value = 0;
     bool overflow = false;
     if (digits) {
@@ -133,7 +134,8 @@ std::string quoted(const std::filesystem::path& path) {
 DistillerConfig read_distiller_config(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) {
-    throw DistillerConfigError("distiller config " + file.string() + " does not exist (create one with "
+    throw DistillerConfigError("distiller config " + file.string() +
+                               " does not exist (create one with "
                                "`tha4 distill init --image CHAR.png --mask MASK.png --out DIR`)");
   }
   YAML::Node root;

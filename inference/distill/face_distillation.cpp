@@ -62,9 +62,11 @@ training::StepLoss FaceDistillationTask::loss(const std::vector<int64_t>& exampl
 
 void FaceDistillationTask::write_sample_output(const std::filesystem::path& png) {
   if (!sample_poses_.defined()) {
-    SampleData data = load_or_make_sample_data(
-        settings_.run_folder, *poses_, kSamplePoses, settings_.sample_seed, {"teacher"},
-        [&](const torch::Tensor& poses) { return std::vector<torch::Tensor>{teacher_faces(poses.to(teacher_.device))}; });
+    SampleData data =
+        load_or_make_sample_data(settings_.run_folder, *poses_, kSamplePoses, settings_.sample_seed, {"teacher"},
+                                 [&](const torch::Tensor& poses) {
+                                   return std::vector<torch::Tensor>{teacher_faces(poses.to(teacher_.device))};
+                                 });
     sample_poses_ = data.poses;
     sample_teacher_ = data.outputs.at(0);
   }

@@ -33,8 +33,8 @@ double face_learning_rate(int64_t examples_seen, int64_t total_examples);
 
 struct FaceDistillationSettings {
   int64_t total_examples = kFaceDefaultExamples;
-  uint64_t sample_seed = 0;            // face_morpher_random_seed_1: which poses the sample sheets show
-  std::filesystem::path run_folder;    // where sample_output_data.pt is kept
+  uint64_t sample_seed = 0;          // face_morpher_random_seed_1: which poses the sample sheets show
+  std::filesystem::path run_folder;  // where sample_output_data.pt is kept
 };
 
 class FaceDistillationTask final : public training::TrainingTask {

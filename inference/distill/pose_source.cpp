@@ -16,9 +16,7 @@ class TensorPoseSource final : public PoseSource {
   torch::Tensor poses(const std::vector<int64_t>& indices) const override {
     return poses_.index_select(0, torch::tensor(indices, torch::kLong));
   }
-  std::string description() const override {
-    return name_ + " (" + std::to_string(size()) + " poses)";
-  }
+  std::string description() const override { return name_ + " (" + std::to_string(size()) + " poses)"; }
 
  private:
   torch::Tensor poses_;
@@ -37,9 +35,7 @@ class BuiltinPoseSource final : public PoseSource {
     }
     return out;
   }
-  std::string description() const override {
-    return "built-in pose sampler (" + std::to_string(size_) + " poses)";
-  }
+  std::string description() const override { return "built-in pose sampler (" + std::to_string(size_) + " poses)"; }
 
  private:
   int64_t size_;
@@ -92,8 +88,15 @@ constexpr uint64_t kSamplerSeed = 0x7448413444697374ull;  // "tHA4Dist"
 constexpr std::array<Kind, 6> kEyebrows = {{{0, true}, {2, true}, {4, true}, {6, true}, {8, true}, {10, true}}};
 constexpr std::array<Kind, 6> kEyes = {{{12, true}, {14, true}, {16, true}, {18, true}, {20, true}, {22, true}}};
 constexpr std::array<Kind, 1> kIrisSmall = {{{24, true}}};
-constexpr std::array<Kind, 9> kMouth = {
-    {{26, false}, {27, false}, {28, false}, {29, false}, {30, false}, {31, false}, {32, true}, {34, true}, {36, false}}};
+constexpr std::array<Kind, 9> kMouth = {{{26, false},
+                                         {27, false},
+                                         {28, false},
+                                         {29, false},
+                                         {30, false},
+                                         {31, false},
+                                         {32, true},
+                                         {34, true},
+                                         {36, false}}};
 constexpr int kIrisRotationX = 37;
 constexpr int kBreathing = 44;
 

@@ -18,7 +18,8 @@ Rgba8Image face_sample_sheet(const torch::Tensor& teacher, const torch::Tensor& 
     const int row = pose / 2;
     const int column = (pose % 2) * 2;
     paste_cell(sheet, image_tensor_to_rgba8(teacher[pose], DisplayPath::kReferenceRound), column * cell, row * cell);
-    paste_cell(sheet, image_tensor_to_rgba8(student[pose], DisplayPath::kReferenceRound), (column + 1) * cell, row * cell);
+    paste_cell(sheet, image_tensor_to_rgba8(student[pose], DisplayPath::kReferenceRound), (column + 1) * cell,
+               row * cell);
   }
   return sheet;
 }

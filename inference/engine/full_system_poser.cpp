@@ -35,8 +35,9 @@ std::unique_ptr<FullSystemPoser> load_full_system_poser(const std::filesystem::p
                                                         const std::filesystem::path& picture,
                                                         const torch::Device& device) {
   if (picture.empty()) {
-    throw ImageError("the full THA4 system needs a character picture: choose \"Character image\" (a 512x512 PNG "
-                     "with a transparent background)");
+    throw ImageError(
+        "the full THA4 system needs a character picture: choose \"Character image\" (a 512x512 PNG "
+        "with a transparent background)");
   }
   const Rgba8Image rgba = read_rgba8_image(picture);
   validate_character_image(rgba, picture.string());

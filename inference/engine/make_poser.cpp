@@ -23,14 +23,10 @@ int cuda_devices() {
 EngineDecision resolve_engine(Kind requested, const Options& options) {
   EngineDecision decision;
   switch (requested) {
-    case Kind::kFast:
-      return decision;
-    case Kind::kReference:
-      decision.kind = Kind::kReference;
-      return decision;
+    case Kind::kFast: return decision;
+    case Kind::kReference: decision.kind = Kind::kReference; return decision;
     case Kind::kAuto:
-    case Kind::kCuda:
-      break;
+    case Kind::kCuda: break;
   }
   // The fused engine replaces LibTorch on the GPU whenever this build has it and the GPU is there.
   if (fused_cuda_engine_built() && options.cuda_device < cuda_devices()) {
@@ -87,8 +83,7 @@ std::unique_ptr<StudentEngine> make_poser(Kind kind, std::shared_ptr<CharacterMo
       throw Error("this build has no CUDA engine: build with the cuda preset against a CUDA LibTorch (README)");
 #endif
     }
-    case Kind::kAuto:
-      break;
+    case Kind::kAuto: break;
   }
   throw Error("unsupported engine '" + std::string(kind_name(kind)) + "'");
 }
@@ -96,8 +91,9 @@ std::unique_ptr<StudentEngine> make_poser(Kind kind, std::shared_ptr<CharacterMo
 std::unique_ptr<Poser> make_full_system_poser(Kind kind, const std::filesystem::path& weights_folder,
                                               const std::filesystem::path& picture, const Options& options) {
   if (kind == Kind::kFast) {
-    throw Error("the fast engine poses students only; the full system runs on LibTorch (engine reference, cuda "
-                "or auto)");
+    throw Error(
+        "the fast engine poses students only; the full system runs on LibTorch (engine reference, cuda "
+        "or auto)");
   }
   const EngineDecision decision = resolve_engine(kind, options);
   // The fused engine is a student engine: the full system takes LibTorch on the same GPU instead.

@@ -44,8 +44,8 @@ EngineDecision resolve_engine(Kind requested, const Options& options = {});
 bool fused_cuda_engine_built();
 int cuda_devices();
 
-// A student engine over `model` (loaded on resolve_engine()'s device). kAuto is resolved first. Throws tha4::Error for an engine this build
-// or machine lacks.
+// A student engine over `model` (loaded on resolve_engine()'s device). kAuto is resolved first. Throws tha4::Error for
+// an engine this build or machine lacks.
 std::unique_ptr<StudentEngine> make_poser(Kind kind, std::shared_ptr<CharacterModel> model,
                                           const Options& options = {});
 

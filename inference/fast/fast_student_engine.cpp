@@ -23,7 +23,9 @@ std::size_t widest_row(const PackedLevel& level) {
   return channels * static_cast<std::size_t>(level.size);
 }
 
-bool same_prefix(const Pose& a, const Pose& b, int count) { return std::equal(a.begin(), a.begin() + count, b.begin()); }
+bool same_prefix(const Pose& a, const Pose& b, int count) {
+  return std::equal(a.begin(), a.begin() + count, b.begin());
+}
 
 }  // namespace
 
@@ -33,9 +35,7 @@ std::string FastStudentEngine::engine_description() const {
 }
 
 FastStudentEngine::FastStudentEngine(std::shared_ptr<CharacterModel> model, int threads, const Kernels* kernels)
-    : model_(std::move(model)),
-      kernels_(kernels ? *kernels : best_kernels()),
-      pool_(resolve_threads(threads)) {
+    : model_(std::move(model)), kernels_(kernels ? *kernels : best_kernels()), pool_(resolve_threads(threads)) {
   if (!model_) throw Error("the fast engine needs a loaded character model");
   if (!model_->device.is_cpu()) throw Error("the fast engine runs on the CPU; load the model on the CPU");
   face_net_ = pack_face_morpher(*model_->face_morpher);
@@ -141,7 +141,8 @@ StudentOutputs FastStudentEngine::run_body(const Pose& pose) {
       const std::size_t plane = static_cast<std::size_t>(level.size) * level.size;
       pool_.parallel_for(static_cast<std::size_t>(level.size), [&](std::size_t begin, std::size_t end, int thread) {
         for (std::size_t r = begin; r < end; ++r) {
-          const float* x = level_row(level, frame_bias.data(), i > 0 ? &low : nullptr, static_cast<int>(r), scratch_[thread]);
+          const float* x =
+              level_row(level, frame_bias.data(), i > 0 ? &low : nullptr, static_cast<int>(r), scratch_[thread]);
           kernels_.linear(next.weights.data(), next.bias.data(), next.in, next.out_padded, x, level.size,
                           out + r * level.size, plane, level.size, false);
         }
@@ -176,7 +177,8 @@ StudentOutputs FastStudentEngine::run_last_level(const PackedLevel& level, const
       const float* x = level_row(level, frame_bias, &low, static_cast<int>(r), scratch);
       // Head channels: 0-1 grid change (x, y), 2 alpha, 3-6 colour change (spec §3.5).
       float* head = scratch.head.data();
-      kernels_.linear(last.weights.data(), last.bias.data(), last.in, last.out_padded, x, size, head, size, size, false);
+      kernels_.linear(last.weights.data(), last.bias.data(), last.in, last.out_padded, x, size, head, size, size,
+                      false);
       const std::size_t offset = r * size;
       const float* dx = head;
       const float* dy = head + size;

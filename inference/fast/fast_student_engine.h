@@ -68,9 +68,9 @@ class FastStudentEngine final : public StudentEngine {
   PackedBodyMorpher body_net_;
   std::vector<Scratch> scratch_;
 
-  std::vector<float> with_face_;               // the character with the current face pasted, planar RGBA
-  std::vector<std::vector<float>> features_;   // per level > 0: ω0·W_f·x of the level below, planar
-  std::vector<std::vector<Tap>> taps_;         // per level > 0: upsampling taps (rows and columns alike)
+  std::vector<float> with_face_;              // the character with the current face pasted, planar RGBA
+  std::vector<std::vector<float>> features_;  // per level > 0: ω0·W_f·x of the level below, planar
+  std::vector<std::vector<Tap>> taps_;        // per level > 0: upsampling taps (rows and columns alike)
 
   bool pose_caches_ = true;
   int64_t face_morphs_skipped_ = 0;

@@ -9,7 +9,8 @@ namespace tha4::fast {
 namespace {
 
 inline __m256 sin8(__m256 v) {
-  const __m256 k = _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(kInvPi)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256 k =
+      _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(kInvPi)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(kPiA), v);
   r = _mm256_fnmadd_ps(k, _mm256_set1_ps(kPiB), r);
   r = _mm256_fnmadd_ps(k, _mm256_set1_ps(kPiC), r);
@@ -83,8 +84,8 @@ void linear(const float* packed_w, const float* bias, int in, int out_padded, co
   }
 }
 
-void first_layer(const float* row_bias, const float* wx, const float* grid_x, const float* feature, std::size_t ld_feature,
-                 int out_padded, float* y, std::size_t ldy, int pixels) {
+void first_layer(const float* row_bias, const float* wx, const float* grid_x, const float* feature,
+                 std::size_t ld_feature, int out_padded, float* y, std::size_t ldy, int pixels) {
   for (int o = 0; o < out_padded; ++o) {
     const __m256 bias = _mm256_set1_ps(row_bias[o]);
     const __m256 slope = _mm256_set1_ps(wx[o]);

@@ -10,7 +10,8 @@ namespace tha4::fast {
 namespace {
 
 inline __m512 sin16(__m512 v) {
-  const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(kInvPi)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 k =
+      _mm512_roundscale_ps(_mm512_mul_ps(v, _mm512_set1_ps(kInvPi)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(kPiA), v);
   r = _mm512_fnmadd_ps(k, _mm512_set1_ps(kPiB), r);
   r = _mm512_fnmadd_ps(k, _mm512_set1_ps(kPiC), r);
@@ -92,8 +93,8 @@ void linear(const float* packed_w, const float* bias, int in, int out_padded, co
   }
 }
 
-void first_layer(const float* row_bias, const float* wx, const float* grid_x, const float* feature, std::size_t ld_feature,
-                 int out_padded, float* y, std::size_t ldy, int pixels) {
+void first_layer(const float* row_bias, const float* wx, const float* grid_x, const float* feature,
+                 std::size_t ld_feature, int out_padded, float* y, std::size_t ldy, int pixels) {
   for (int o = 0; o < out_padded; ++o) {
     const __m512 bias = _mm512_set1_ps(row_bias[o]);
     const __m512 slope = _mm512_set1_ps(wx[o]);
@@ -152,8 +153,8 @@ void upsample_row(const float* src, std::size_t src_plane, int channels, int in_
       const __m256 right = _mm256_loadu_ps(line + k + 1);
       const __m256 even = _mm256_add_ps(_mm256_mul_ps(quarter, left), _mm256_mul_ps(three_quarters, centre));
       const __m256 odd = _mm256_add_ps(_mm256_mul_ps(three_quarters, centre), _mm256_mul_ps(quarter, right));
-      _mm512_storeu_ps(out + 2 * k, _mm512_permutex2var_ps(_mm512_zextps256_ps512(even), interleave,
-                                                           _mm512_zextps256_ps512(odd)));
+      _mm512_storeu_ps(out + 2 * k,
+                       _mm512_permutex2var_ps(_mm512_zextps256_ps512(even), interleave, _mm512_zextps256_ps512(odd)));
     }
     out[0] = cols[0].w0 * line[cols[0].i0] + cols[0].w1 * line[cols[0].i1];
   }

@@ -40,8 +40,8 @@ void linear(const float* packed_w, const float* bias, int in, int out_padded, co
   }
 }
 
-void first_layer(const float* row_bias, const float* wx, const float* grid_x, const float* feature, std::size_t ld_feature,
-                 int out_padded, float* y, std::size_t ldy, int pixels) {
+void first_layer(const float* row_bias, const float* wx, const float* grid_x, const float* feature,
+                 std::size_t ld_feature, int out_padded, float* y, std::size_t ldy, int pixels) {
   for (int o = 0; o < out_padded; ++o) {
     float* out = y + static_cast<std::size_t>(o) * ldy;
     const float* f = feature ? feature + static_cast<std::size_t>(o) * ld_feature : nullptr;

@@ -110,7 +110,8 @@ PackedBodyMorpher pack_body_morpher(SirenBodyMorpherImpl& network) {
   int64_t previous_out = 0;
   for (std::size_t i = 0; i < config.levels.size(); ++i) {
     std::vector<SineLinearLayerImpl*> layers;
-    for (const auto& module : *network.siren_layers[i]->as<torch::nn::Sequential>()) layers.push_back(&sine_layer(module.ptr()));
+    for (const auto& module : *network.siren_layers[i]->as<torch::nn::Sequential>())
+      layers.push_back(&sine_layer(module.ptr()));
     PackedLevel level;
     level.size = static_cast<int>(config.levels[i].image_size);
     // Input columns of the first layer: [features (levels > 0), x, y, pose].

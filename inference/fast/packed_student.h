@@ -14,9 +14,9 @@
 namespace tha4::fast {
 
 struct PackedLinear {
-  int in = 0;          // input width (already padded to the producer's out_padded)
-  int out = 0;         // real outputs
-  int out_padded = 0;  // multiple of kOutBlock
+  int in = 0;                  // input width (already padded to the producer's out_padded)
+  int out = 0;                 // real outputs
+  int out_padded = 0;          // multiple of kOutBlock
   std::vector<float> weights;  // [out_padded / kOutBlock][in][kOutBlock]
   std::vector<float> bias;     // [out_padded]
 };
@@ -38,7 +38,7 @@ struct FoldedFirstLayer {
 };
 
 struct PackedLevel {
-  int size = 0;                    // S: the level works on S×S pixels
+  int size = 0;  // S: the level works on S×S pixels
   FoldedFirstLayer first;
   PackedLinear feature;            // levels > 0: ω0·W_features, applied at the previous level's resolution
   std::vector<PackedLinear> rest;  // the other sine layers, in order

@@ -18,9 +18,7 @@ nn::Sequential normalised_block(nn::AnyModule conv, int64_t out_channels) {
 
 }  // namespace
 
-Float32InstanceNorm2d instance_norm(int64_t channels) {
-  return Float32InstanceNorm2d(channels, 1e-5);
-}
+Float32InstanceNorm2d instance_norm(int64_t channels) { return Float32InstanceNorm2d(channels, 1e-5); }
 
 nn::Sequential conv3_block(int64_t in_channels, int64_t out_channels) {
   return normalised_block(nn::AnyModule(conv3(in_channels, out_channels, false)), out_channels);

@@ -26,7 +26,8 @@ EditorImpl::EditorImpl(const EditorConfig& config)
       // Input: coarse posed image, rest image warped by the coarse grid, the coarse grid change.
       coarse_image_conv(register_module(
           "coarse_image_conv",
-          nn::Conv2d(nn::Conv2dOptions(2 * config.image_channels + 2, config.unet.model_channels, 3).padding(1).bias(true)))),
+          nn::Conv2d(
+              nn::Conv2dOptions(2 * config.image_channels + 2, config.unet.model_channels, 3).padding(1).bias(true)))),
       config_(config) {}
 
 std::vector<torch::Tensor> EditorImpl::forward(const torch::Tensor& rest_image, const torch::Tensor& coarse_posed_image,

@@ -23,9 +23,8 @@ FaceMorpherImpl::FaceMorpherImpl(const FaceMorpherConfig& config)
     : PoserEncoderDecoderImpl(supported(config).encoder_decoder(), kNetwork),
       iris_mouth_grid_change(
           register_module("iris_mouth_grid_change", grid_change_head(config.encoder.start_channels))),
-      iris_mouth_color_change(
-          register_module("iris_mouth_color_change",
-                          color_change_head(config.encoder.start_channels, config.encoder.image_channels))),
+      iris_mouth_color_change(register_module(
+          "iris_mouth_color_change", color_change_head(config.encoder.start_channels, config.encoder.image_channels))),
       iris_mouth_alpha(register_module("iris_mouth_alpha", alpha_head(config.encoder.start_channels))),
       eye_color_change(register_module(
           "eye_color_change", color_change_head(config.encoder.start_channels, config.encoder.image_channels))),

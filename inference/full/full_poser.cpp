@@ -26,21 +26,39 @@ constexpr int64_t kEyebrowParams = 12, kFaceParams = 27, kRotationParams = 6;
 static_assert(kEyebrowParams + kFaceParams + kRotationParams == kPoseSize);
 
 constexpr std::array<const char*, output::kCount> kOutputNames = {
-    "upscaler.merged", "upscaler.alpha", "upscaler.warped", "upscaler.grid_change", "upscaler.direct",
+    "upscaler.merged",
+    "upscaler.alpha",
+    "upscaler.warped",
+    "upscaler.grid_change",
+    "upscaler.direct",
     "face_morphed_full",
-    "body_morpher.merged", "body_morpher.alpha", "body_morpher.warped", "body_morpher.grid_change",
+    "body_morpher.merged",
+    "body_morpher.alpha",
+    "body_morpher.warped",
+    "body_morpher.grid_change",
     "body_morpher.direct",
-    "face_morpher.output_image", "face_morpher.eye_alpha", "face_morpher.eye_color_change",
-    "face_morpher.iris_mouth_image_1", "face_morpher.iris_mouth_alpha", "face_morpher.iris_mouth_color_change",
-    "face_morpher.iris_mouth_image_0", "face_morpher.iris_mouth_grid_change",
-    "eyebrow_morphing_combiner.eyebrow_image", "eyebrow_morphing_combiner.combine_alpha",
-    "eyebrow_morphing_combiner.eyebrow_image_no_combine_alpha", "eyebrow_morphing_combiner.morphed_eyebrow_layer",
+    "face_morpher.output_image",
+    "face_morpher.eye_alpha",
+    "face_morpher.eye_color_change",
+    "face_morpher.iris_mouth_image_1",
+    "face_morpher.iris_mouth_alpha",
+    "face_morpher.iris_mouth_color_change",
+    "face_morpher.iris_mouth_image_0",
+    "face_morpher.iris_mouth_grid_change",
+    "eyebrow_morphing_combiner.eyebrow_image",
+    "eyebrow_morphing_combiner.combine_alpha",
+    "eyebrow_morphing_combiner.eyebrow_image_no_combine_alpha",
+    "eyebrow_morphing_combiner.morphed_eyebrow_layer",
     "eyebrow_morphing_combiner.morphed_eyebrow_layer_alpha",
     "eyebrow_morphing_combiner.morphed_eyebrow_layer_color_change",
-    "eyebrow_morphing_combiner.warped_eyebrow_layer", "eyebrow_morphing_combiner.morphed_eyebrow_layer_grid_change",
-    "eyebrow_decomposer.eyebrow_layer", "eyebrow_decomposer.eyebrow_layer_alpha",
-    "eyebrow_decomposer.eyebrow_layer_color_change", "eyebrow_decomposer.background_layer",
-    "eyebrow_decomposer.background_layer_alpha", "eyebrow_decomposer.background_layer_color_change",
+    "eyebrow_morphing_combiner.warped_eyebrow_layer",
+    "eyebrow_morphing_combiner.morphed_eyebrow_layer_grid_change",
+    "eyebrow_decomposer.eyebrow_layer",
+    "eyebrow_decomposer.eyebrow_layer_alpha",
+    "eyebrow_decomposer.eyebrow_layer_color_change",
+    "eyebrow_decomposer.background_layer",
+    "eyebrow_decomposer.background_layer_alpha",
+    "eyebrow_decomposer.background_layer_color_change",
 };
 
 void require_geometry(bool condition, const std::string& what) {
@@ -48,9 +66,9 @@ void require_geometry(bool condition, const std::string& what) {
 }
 
 void check_geometry(const FullSystemNetworks& n) {
-  require_geometry(n.eyebrow_decomposer && n.eyebrow_morphing_combiner && n.face_morpher && n.body_morpher &&
-                       n.upscaler,
-                   "all five networks");
+  require_geometry(
+      n.eyebrow_decomposer && n.eyebrow_morphing_combiner && n.face_morpher && n.body_morpher && n.upscaler,
+      "all five networks");
   const EncoderFields& decomposer = n.eyebrow_decomposer->config().encoder;
   const EncoderFields& combiner = n.eyebrow_morphing_combiner->config().encoder;
   const EncoderFields& face = n.face_morpher->config().encoder;
@@ -228,8 +246,8 @@ FullPoser::FaceSteps FullPoser::run_face_steps(const torch::Tensor& image_in, co
   crop(face_input, kEyebrowInFaceTop, kEyebrowInFaceLeft, kEyebrowSize)
       .copy_(steps.combiner[static_cast<int>(EyebrowMorphingCombinerOutput::kEyebrowImageNoCombineAlpha)]);
   t.other += clock.lap();
-  steps.face = networks_.face_morpher->forward(
-      face_input, steps.poses.slice(1, kEyebrowParams, kEyebrowParams + kFaceParams));
+  steps.face =
+      networks_.face_morpher->forward(face_input, steps.poses.slice(1, kEyebrowParams, kEyebrowParams + kFaceParams));
   t.face_morpher = clock.lap();
   return steps;
 }
@@ -281,7 +299,8 @@ std::vector<torch::Tensor> FullPoser::pose(const torch::Tensor& image_in, const 
   const std::vector<torch::Tensor> rotator = networks_.body_morpher->forward(face_morphed_half, rotation);
   t.body_morpher = clock.lap();
   const torch::Tensor coarse_posed = resize_bilinear(rotator[static_cast<int>(UnetPoserOutput::kMerged)], kImageSize);
-  const torch::Tensor coarse_grid = resize_bilinear(rotator[static_cast<int>(UnetPoserOutput::kGridChange)], kImageSize);
+  const torch::Tensor coarse_grid =
+      resize_bilinear(rotator[static_cast<int>(UnetPoserOutput::kGridChange)], kImageSize);
   t.other += clock.lap();
   const std::vector<torch::Tensor> editor =
       networks_.upscaler->forward(face_morphed_full, coarse_posed, coarse_grid, rotation);
@@ -314,10 +333,9 @@ double FullPoserTimings::of(TeacherNetwork network) const {
 }
 
 torch::Tensor resize_bilinear(const torch::Tensor& x, int64_t size) {
-  return F::interpolate(x, F::InterpolateFuncOptions()
-                               .size(std::vector<int64_t>{size, size})
-                               .mode(torch::kBilinear)
-                               .align_corners(false));
+  return F::interpolate(
+      x,
+      F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kBilinear).align_corners(false));
 }
 
 }  // namespace tha4::full

@@ -159,22 +159,21 @@ void UnetPoserConfig::validate(std::string_view network) const {
   require(unet.cond_input_channels == num_pose_parameters, network,
           "unet cond_input_channels must equal num_pose_parameters");
   const int64_t factor = int64_t{1} << (unet.num_levels() - 1);
-  require(image_size > 0 && image_size % factor == 0, network,
-          "image_size " + std::to_string(image_size) + " must be divisible by 2^(levels - 1) = " +
-              std::to_string(factor));
+  require(
+      image_size > 0 && image_size % factor == 0, network,
+      "image_size " + std::to_string(image_size) + " must be divisible by 2^(levels - 1) = " + std::to_string(factor));
   unet.validate(network);
 }
 
 FullSystemConfig FullSystemConfig::official() {
-  return {EyebrowDecomposerConfig::official(), EyebrowMorphingCombinerConfig::official(),
-          FaceMorpherConfig::official(), UnetPoserConfig::official_half_res_rotator(),
-          UnetPoserConfig::official_editor()};
+  return {EyebrowDecomposerConfig::official(), EyebrowMorphingCombinerConfig::official(), FaceMorpherConfig::official(),
+          UnetPoserConfig::official_half_res_rotator(), UnetPoserConfig::official_editor()};
 }
 
 FullSystemConfig FullSystemConfig::reduced() {
   FullSystemConfig config = official();
-  for (EncoderFields* encoder : {&config.eyebrow_decomposer.encoder, &config.eyebrow_morphing_combiner.encoder,
-                                 &config.face_morpher.encoder}) {
+  for (EncoderFields* encoder :
+       {&config.eyebrow_decomposer.encoder, &config.eyebrow_morphing_combiner.encoder, &config.face_morpher.encoder}) {
     encoder->start_channels = 8;
     encoder->max_channels = 32;
     encoder->num_bottleneck_blocks = 3;

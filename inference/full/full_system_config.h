@@ -59,7 +59,7 @@ struct EyebrowMorphingCombinerConfig {
 
 // FaceMorpher08Args (as mode_07 builds it; the reference's own defaults are not THA4's).
 struct FaceMorpherConfig {
-  EncoderFields encoder{/*image_size=*/192, /*image_channels=*/4, /*start_channels=*/64,
+  EncoderFields encoder{/*image_size=*/192,           /*image_channels=*/4,        /*start_channels=*/64,
                         /*bottleneck_image_size=*/24, /*num_bottleneck_blocks=*/6, /*max_channels=*/512};
   int64_t num_expression_params = 27;
   bool output_iris_mouth_grid_change = true;

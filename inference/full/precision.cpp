@@ -22,24 +22,18 @@ FullPrecision parse_full_precision(std::string_view name) {
 
 std::string full_precision_name(FullPrecision precision) {
   switch (precision) {
-    case FullPrecision::kFloat16:
-      return "fp16";
-    case FullPrecision::kBFloat16:
-      return "bf16";
-    case FullPrecision::kFloat32:
-      break;
+    case FullPrecision::kFloat16: return "fp16";
+    case FullPrecision::kBFloat16: return "bf16";
+    case FullPrecision::kFloat32: break;
   }
   return "fp32";
 }
 
 torch::ScalarType full_precision_dtype(FullPrecision precision) {
   switch (precision) {
-    case FullPrecision::kFloat16:
-      return torch::kFloat16;
-    case FullPrecision::kBFloat16:
-      return torch::kBFloat16;
-    case FullPrecision::kFloat32:
-      break;
+    case FullPrecision::kFloat16: return torch::kFloat16;
+    case FullPrecision::kBFloat16: return torch::kBFloat16;
+    case FullPrecision::kFloat32: break;
   }
   return torch::kFloat32;
 }

@@ -54,8 +54,9 @@ constexpr bool table_is_consistent() {
   return true;
 }
 }  // namespace detail
-static_assert(detail::table_is_consistent(), "kTeacherNetworks: rows out of enum order, or a weight file that is not "
-                                             "<reference_module>.pt");
+static_assert(detail::table_is_consistent(),
+              "kTeacherNetworks: rows out of enum order, or a weight file that is not "
+              "<reference_module>.pt");
 
 // "body_morpher (Morpher00)": how configuration and shape errors name a body network.
 inline std::string module_and_class(TeacherNetwork network) {

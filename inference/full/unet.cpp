@@ -92,9 +92,9 @@ torch::Tensor UnetUpBlockImpl::forward(torch::Tensor h, const std::vector<torch:
 UnetImpl::UnetImpl(const UnetConfig& config, std::string_view network) : config_(config) {
   config_.validate(network);
   const int64_t internal = config_.cond_internal_channels;
-  time_embed = register_module(
-      "time_embed", nn::Sequential(TimestepEmbedding(config_.time_channels()), nn::Linear(config_.time_channels(), internal),
-                                   nn::SiLU(), nn::Linear(internal, internal)));
+  time_embed = register_module("time_embed", nn::Sequential(TimestepEmbedding(config_.time_channels()),
+                                                            nn::Linear(config_.time_channels(), internal), nn::SiLU(),
+                                                            nn::Linear(internal, internal)));
   cond_embed = register_module("cond_embed", nn::Sequential(nn::Linear(config_.cond_input_channels, internal),
                                                             nn::SiLU(), nn::Linear(internal, internal)));
   first_conv = register_module("first_conv", conv3(config_.in_channels, config_.model_channels));
@@ -128,7 +128,8 @@ UnetImpl::UnetImpl(const UnetConfig& config, std::string_view network) : config_
     current = config_.level_channels(level);
   }
 
-  last = register_module("last", nn::Sequential(group_norm32(current), nn::SiLU(), conv3(current, config_.out_channels)));
+  last =
+      register_module("last", nn::Sequential(group_norm32(current), nn::SiLU(), conv3(current, config_.out_channels)));
 }
 
 torch::Tensor UnetImpl::forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& cond,

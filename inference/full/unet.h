@@ -44,7 +44,8 @@ TORCH_MODULE(UnetDownBlock);
 // attention levels, then `upsample` on every level but the first.
 class UnetUpBlockImpl : public torch::nn::Module {
  public:
-  UnetUpBlockImpl(const UnetConfig& config, int64_t level, int64_t in_channels, const std::vector<int64_t>& skip_channels);
+  UnetUpBlockImpl(const UnetConfig& config, int64_t level, int64_t in_channels,
+                  const std::vector<int64_t>& skip_channels);
   torch::Tensor forward(torch::Tensor h, const std::vector<torch::Tensor>& skips, const torch::Tensor& time_embedding,
                         const torch::Tensor& pose_embedding);
 

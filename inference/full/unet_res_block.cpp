@@ -24,14 +24,11 @@ Float32GroupNorm group_norm32(int64_t channels) {
 
 torch::Tensor resample(const torch::Tensor& x, Resampling mode) {
   switch (mode) {
-    case Resampling::kDown:
-      return F::avg_pool2d(x, F::AvgPool2dFuncOptions(2).stride(2));
+    case Resampling::kDown: return F::avg_pool2d(x, F::AvgPool2dFuncOptions(2).stride(2));
     case Resampling::kUp:
-      return F::interpolate(x, F::InterpolateFuncOptions()
-                                   .scale_factor(std::vector<double>{2.0, 2.0})
-                                   .mode(torch::kNearest));
-    case Resampling::kNone:
-      break;
+      return F::interpolate(
+          x, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest));
+    case Resampling::kNone: break;
   }
   return x;
 }

@@ -92,12 +92,14 @@ Rgba8Image decode_rgba8_png(const std::uint8_t* data, std::size_t size, const st
                      " per channel; save it as an 8-bit RGBA PNG");
   }
   if (mat.channels() == 1 || mat.channels() == 2) {
-    throw ImageError(source + ": the image is greyscale; save it as an RGBA PNG (colour with a "
-                              "transparent background)");
+    throw ImageError(source +
+                     ": the image is greyscale; save it as an RGBA PNG (colour with a "
+                     "transparent background)");
   }
   if (mat.channels() == 3) {
-    throw ImageError(source + ": the image has no alpha channel (RGB); save it as an RGBA PNG "
-                              "whose background is transparent");
+    throw ImageError(source +
+                     ": the image has no alpha channel (RGB); save it as an RGBA PNG "
+                     "whose background is transparent");
   }
   cv::Mat rgba;
   cv::cvtColor(mat, rgba, cv::COLOR_BGRA2RGBA);  // OpenCV stores BGRA
@@ -134,7 +136,8 @@ std::string encode_png(const Rgba8Image& image) {
 void validate_character_image(const Rgba8Image& image, const std::string& source) {
   if (image.width != kCharacterSize || image.height != kCharacterSize) {
     throw ImageError(source + ": the character image is " + std::to_string(image.width) + "x" +
-                     std::to_string(image.height) + "; it must be exactly 512x512 (crop or pad it to a "
+                     std::to_string(image.height) +
+                     "; it must be exactly 512x512 (crop or pad it to a "
                      "square and resize it to 512x512, with the head in the upper middle)");
   }
   bool has_transparency = false;
@@ -145,8 +148,9 @@ void validate_character_image(const Rgba8Image& image, const std::string& source
     }
   }
   if (!has_transparency) {
-    throw ImageError(source + ": the character image is fully opaque; THA4 needs a transparent "
-                              "background (remove the background so that alpha is 0 outside the character)");
+    throw ImageError(source +
+                     ": the character image is fully opaque; THA4 needs a transparent "
+                     "background (remove the background so that alpha is 0 outside the character)");
   }
 }
 

@@ -11,8 +11,7 @@
 namespace tha4 {
 namespace {
 
-constexpr PoseParameter param(int index, std::string_view name, PoseGroup group, float min = 0.0f,
-                              float max = 1.0f) {
+constexpr PoseParameter param(int index, std::string_view name, PoseGroup group, float min = 0.0f, float max = 1.0f) {
   return PoseParameter{index, name, group, min, max, 0.0f};
 }
 

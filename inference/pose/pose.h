@@ -25,7 +25,7 @@ constexpr int kPoseSize = 45;
 using Pose = std::array<float, kPoseSize>;
 
 // Slices of the pose that each network sees (spec §2).
-constexpr int kFaceMorpherPoseSize = 39;   // student face morpher: pose[0:39]
+constexpr int kFaceMorpherPoseSize = 39;    // student face morpher: pose[0:39]
 constexpr int kBodyRotationPoseStart = 39;  // head_x, head_y, neck_z, body_y, body_z, breathing
 
 // The table, in index order.

@@ -24,7 +24,8 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 }
 
 bool zero_initialised(const std::string& name) {
-  for (const char* suffix : {".conv1.weight", ".conv1.bias", ".conv.weight", ".conv.bias", "last.2.weight", "last.2.bias"}) {
+  for (const char* suffix :
+       {".conv1.weight", ".conv1.bias", ".conv.weight", ".conv.bias", "last.2.weight", "last.2.bias"}) {
     if (ends_with(name, suffix)) return true;
   }
   return name.rfind("coarse_image_conv.", 0) == 0;
@@ -73,8 +74,9 @@ BodyRotatorTask::BodyRotatorTask(std::shared_ptr<const RotatorDataset> dataset, 
     const int64_t coarse_phase_start = phases_.at(phases_.total_examples() - 1).begins_at;
     if (phases_.at(coarse_phase_start).coarse_inputs) {
       if (!settings_.coarse_rotator_weights) {
-        throw Error("the editor's phase 3 needs the trained half-resolution rotator: pass its body_morpher.pt "
-                    "(--rotator)");
+        throw Error(
+            "the editor's phase 3 needs the trained half-resolution rotator: pass its body_morpher.pt "
+            "(--rotator)");
       }
       if (settings_.rotator.image_size * 2 != settings_.editor.image_size) {
         throw Error("the rotator works at half the editor's size");
@@ -97,12 +99,11 @@ nn::Module& BodyRotatorTask::module() {
   return *rotator_;
 }
 
-void BodyRotatorTask::initialize_module() {
-  initialize_like_reference(module());
-}
+void BodyRotatorTask::initialize_module() { initialize_like_reference(module()); }
 
 std::vector<std::string> BodyRotatorTask::loss_names() const {
-  std::vector<std::string> names{"l1_warped", "l1_direct", "l1_blended", "percept_warped", "percept_direct", "percept_blended"};
+  std::vector<std::string> names{"l1_warped",      "l1_direct",      "l1_blended",
+                                 "percept_warped", "percept_direct", "percept_blended"};
   if (settings_.network == RotatorNetwork::kEditor) {
     for (const char* name : {"half_direct", "half_blended", "quad_direct", "quad_blended"}) names.emplace_back(name);
   }
@@ -172,8 +173,9 @@ void BodyRotatorTask::prefetch(const std::vector<int64_t>& next_examples) {
     pending_reads_.front().result.wait();
     pending_reads_.pop_front();
   }
-  pending_reads_.push_back(
-      {next_examples, std::async(std::launch::async, [dataset = dataset_, next_examples] { return dataset->read(next_examples); })});
+  pending_reads_.push_back({next_examples, std::async(std::launch::async, [dataset = dataset_, next_examples] {
+                              return dataset->read(next_examples);
+                            })});
 }
 
 DecodedExamples BodyRotatorTask::take_examples(const std::vector<int64_t>& examples) {

@@ -94,7 +94,7 @@ class BodyRotatorTask final : public training::TrainingTask {
   full::HalfResRotator rotator_{nullptr};         // being trained (network kHalfResRotator)
   full::Editor editor_{nullptr};                  // being trained (network kEditor)
   full::HalfResRotator coarse_rotator_{nullptr};  // frozen, editor phase 3 only
-  TrainingPhase last_phase_;                // of the last loss() (sample sheets show that phase's network)
+  TrainingPhase last_phase_;                      // of the last loss() (sample sheets show that phase's network)
   // Reads in flight, oldest first: the loop names step n+1's examples before step n's loss(), so the read of
   // step n (named a step earlier) and that of step n+1 can both be pending.
   struct PendingRead {

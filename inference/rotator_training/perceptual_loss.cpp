@@ -10,8 +10,10 @@ torch::Tensor vgg_input(const torch::Tensor& image, bool alpha) {
   }
   const torch::Tensor view = alpha ? image.slice(1, 3, 4).expand({-1, 3, -1, -1}) : image.slice(1, 0, 3);
   const auto options = image.options().requires_grad(false);
-  const torch::Tensor mean = torch::tensor({kImageNetMean[0], kImageNetMean[1], kImageNetMean[2]}, options).view({1, 3, 1, 1});
-  const torch::Tensor std = torch::tensor({kImageNetStd[0], kImageNetStd[1], kImageNetStd[2]}, options).view({1, 3, 1, 1});
+  const torch::Tensor mean =
+      torch::tensor({kImageNetMean[0], kImageNetMean[1], kImageNetMean[2]}, options).view({1, 3, 1, 1});
+  const torch::Tensor std =
+      torch::tensor({kImageNetStd[0], kImageNetStd[1], kImageNetStd[2]}, options).view({1, 3, 1, 1});
   return ((view + 1) * 0.5 - mean) / std;
 }
 
@@ -21,7 +23,8 @@ torch::Tensor PerceptualLoss::term(const torch::Tensor& a, const torch::Tensor& 
   }
   // One VGG pass over both images (batched), then the three mean absolute differences.
   const int64_t n = a.size(0);
-  const std::array<torch::Tensor, 3> features = vgg_->forward(torch::cat({vgg_input(a, alpha), vgg_input(b, alpha)}, 0));
+  const std::array<torch::Tensor, 3> features =
+      vgg_->forward(torch::cat({vgg_input(a, alpha), vgg_input(b, alpha)}, 0));
   torch::Tensor sum = torch::zeros({}, a.options());
   for (const torch::Tensor& phi : features) sum = sum + (phi.slice(0, 0, n) - phi.slice(0, n, 2 * n)).abs().mean();
   return sum;

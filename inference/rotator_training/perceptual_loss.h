@@ -29,7 +29,9 @@ class PerceptualLoss {
   // images a and b. The gradient flows into a (and into b if it wants one).
   torch::Tensor term(const torch::Tensor& a, const torch::Tensor& b, bool alpha) const;
   // Φ(a, b), both terms.
-  torch::Tensor exact(const torch::Tensor& a, const torch::Tensor& b) const { return term(a, b, false) + term(a, b, true); }
+  torch::Tensor exact(const torch::Tensor& a, const torch::Tensor& b) const {
+    return term(a, b, false) + term(a, b, true);
+  }
   // The one-coin unbiased estimate of Φ(a, b) described above.
   torch::Tensor stochastic(const torch::Tensor& a, const torch::Tensor& b) const;
 

@@ -124,7 +124,8 @@ RotatorDataset::RotatorDataset(const fs::path& folder, int64_t image_size, bool 
     for (std::size_t i = 0; i < issues.size() && i < kMaxIssuesListed; ++i) {
       message += "\n  line " + std::to_string(issues[i].line) + ": " + issues[i].message;
     }
-    if (issues.size() > kMaxIssuesListed) message += "\n  ... and " + std::to_string(issues.size() - kMaxIssuesListed) + " more";
+    if (issues.size() > kMaxIssuesListed)
+      message += "\n  ... and " + std::to_string(issues.size() - kMaxIssuesListed) + " more";
     throw Error(message + "\nFix them, or pass --skip-bad-examples to train on the others.");
   }
   skipped_ = std::move(issues);
@@ -143,7 +144,8 @@ RotatorBatch RotatorDataset::batch(const std::vector<int64_t>& indices, const to
 DecodedExamples RotatorDataset::read(const std::vector<int64_t>& indices) const {
   std::vector<torch::Tensor> rest, posed, pose;
   for (const int64_t index : indices) {
-    if (index < 0 || index >= size()) throw Error("rotator dataset: example " + std::to_string(index) + " out of range");
+    if (index < 0 || index >= size())
+      throw Error("rotator dataset: example " + std::to_string(index) + " out of range");
     const Example& example = examples_[static_cast<std::size_t>(index)];
     rest.push_back(picture(example.rest));
     posed.push_back(picture(example.posed));

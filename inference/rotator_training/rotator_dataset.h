@@ -43,8 +43,8 @@ struct DecodedExamples {
 };
 
 struct DatasetIssue {
-  int64_t line;          // in examples.csv
-  std::string message;   // names the file and what is wrong
+  int64_t line;         // in examples.csv
+  std::string message;  // names the file and what is wrong
 };
 
 class RotatorDataset {

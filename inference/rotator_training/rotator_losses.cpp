@@ -15,9 +15,8 @@ torch::Tensor stack_quadrants(const torch::Tensor& image) {
   const int64_t h = image.size(-2), w = image.size(-1);
   if (h % 2 != 0 || w % 2 != 0) throw Error("quadrants of an odd-sized image " + c10::str(image.sizes()));
   const torch::Tensor top = image.slice(-2, 0, h / 2), bottom = image.slice(-2, h / 2, h);
-  return torch::cat({top.slice(-1, 0, w / 2), top.slice(-1, w / 2, w), bottom.slice(-1, 0, w / 2),
-                     bottom.slice(-1, w / 2, w)},
-                    0);
+  return torch::cat(
+      {top.slice(-1, 0, w / 2), top.slice(-1, w / 2, w), bottom.slice(-1, 0, w / 2), bottom.slice(-1, w / 2, w)}, 0);
 }
 
 torch::Tensor perceptual_term(PerceptualLoss& phi, const torch::Tensor& output, const torch::Tensor& target,

@@ -26,7 +26,8 @@ training::TrainingSchedule rotator_schedule(int64_t total_examples, const Rotato
   schedule.checkpoint_interval = options.checkpoint_every.value_or(std::min(kCheckpointExamples, tenth));
   schedule.snapshot_interval = options.snapshot_every.value_or(
       std::min(kSnapshotExamples, std::max<int64_t>(options.batch_size, schedule.checkpoint_interval / 10)));
-  schedule.sample_output_interval = options.sample_every.value_or(std::min(kSampleExamples, schedule.checkpoint_interval));
+  schedule.sample_output_interval =
+      options.sample_every.value_or(std::min(kSampleExamples, schedule.checkpoint_interval));
   return schedule;
 }
 
@@ -34,8 +35,8 @@ RotatorTrainingResult run_rotator_training(const RotatorTrainingOptions& options
   const int world = options.communicator ? options.communicator->world_size() : 1;
   const bool rank0 = !options.communicator || options.communicator->rank() == 0;
   if (options.batch_size < world) {
-    throw Error("a batch of " + std::to_string(options.batch_size) + " cannot give each of the " + std::to_string(world) +
-                " processes an example");
+    throw Error("a batch of " + std::to_string(options.batch_size) + " cannot give each of the " +
+                std::to_string(world) + " processes an example");
   }
   if (rank0) check_output_folder_writable(options.out);
 
@@ -49,8 +50,8 @@ RotatorTrainingResult run_rotator_training(const RotatorTrainingOptions& options
   settings.warm_up_examples = options.warm_up_examples;
   settings.device = options.device;
   settings.coarse_rotator_weights = options.coarse_rotator;
-  const int64_t picture_size = options.network == RotatorNetwork::kEditor ? settings.editor.image_size
-                                                                          : 2 * settings.rotator.image_size;
+  const int64_t picture_size =
+      options.network == RotatorNetwork::kEditor ? settings.editor.image_size : 2 * settings.rotator.image_size;
   auto dataset = std::make_shared<const RotatorDataset>(options.dataset, picture_size, options.skip_bad_examples);
   auto phi = std::make_shared<PerceptualLoss>(load_vgg16_features(options.vgg16, options.device));
   BodyRotatorTask task(dataset, phi, settings);
@@ -62,7 +63,8 @@ RotatorTrainingResult run_rotator_training(const RotatorTrainingOptions& options
       *options.log << "skipped " << (options.dataset / kExamplesFile).string() << " line " << issue.line << ": "
                    << issue.message << "\n";
     }
-    *options.log << "training the " << network_word(options.network) << " on " << dataset->size() << " example(s); phases";
+    *options.log << "training the " << network_word(options.network) << " on " << dataset->size()
+                 << " example(s); phases";
     for (const int64_t length : task.phases().lengths()) *options.log << " " << length;
     *options.log << " examples\n";
   }

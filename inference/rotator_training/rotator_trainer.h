@@ -28,8 +28,8 @@ struct RotatorTrainingOptions {
   std::filesystem::path vgg16;
   std::filesystem::path out;
   full::FullSystemConfig sizes = full::FullSystemConfig::official();  // body_morpher and upscaler are used
-  std::vector<int64_t> phase_lengths;                     // empty: the supplement's
-  int64_t batch_size = kDefaultBatchSize;                 // over all processes
+  std::vector<int64_t> phase_lengths;                                 // empty: the supplement's
+  int64_t batch_size = kDefaultBatchSize;                             // over all processes
   bool skip_bad_examples = false;
   PerceptualEstimate estimate = PerceptualEstimate::kStochastic;
   double peak_learning_rate = kPeakLearningRate;
@@ -43,7 +43,7 @@ struct RotatorTrainingOptions {
   training::Communicator* communicator = nullptr;  // nothing: one process
   std::ostream* progress = nullptr;                // rank 0's progress bar
   bool interactive_progress = false;
-  std::ostream* log = nullptr;                     // rank 0's messages
+  std::ostream* log = nullptr;  // rank 0's messages
 };
 
 struct RotatorTrainingResult {

@@ -20,12 +20,13 @@ cv::Mat draw_character(int size, int character) {
   const cv::Scalar body = character % 2 == 0 ? cv::Scalar(40, 90, 200, 255) : cv::Scalar(200, 60, 80, 255);
   const cv::Scalar head(250, 220, 190, 255);
   const cv::Scalar eye(30, 30, 60, 255);
-  cv::ellipse(picture, cv::Point(size / 2, static_cast<int>(0.8 * s)), cv::Size(static_cast<int>(0.22 * s), static_cast<int>(0.25 * s)),
-              0, 0, 360, body, cv::FILLED, cv::LINE_AA);
-  cv::circle(picture, cv::Point(size / 2, static_cast<int>((0.38 + 0.04 * character) * s)), static_cast<int>(0.17 * s), head,
-             cv::FILLED, cv::LINE_AA);
-  cv::circle(picture, cv::Point(static_cast<int>(0.44 * s), static_cast<int>(0.36 * s)), std::max(1, static_cast<int>(0.03 * s)),
-             eye, cv::FILLED, cv::LINE_AA);
+  cv::ellipse(picture, cv::Point(size / 2, static_cast<int>(0.8 * s)),
+              cv::Size(static_cast<int>(0.22 * s), static_cast<int>(0.25 * s)), 0, 0, 360, body, cv::FILLED,
+              cv::LINE_AA);
+  cv::circle(picture, cv::Point(size / 2, static_cast<int>((0.38 + 0.04 * character) * s)), static_cast<int>(0.17 * s),
+             head, cv::FILLED, cv::LINE_AA);
+  cv::circle(picture, cv::Point(static_cast<int>(0.44 * s), static_cast<int>(0.36 * s)),
+             std::max(1, static_cast<int>(0.03 * s)), eye, cv::FILLED, cv::LINE_AA);
   return picture;
 }
 
@@ -68,8 +69,8 @@ void write_synthetic_dataset(const fs::path& folder, int64_t image_size, int exa
   for (int e = 0; e < examples; ++e) {
     const int c = e % characters;
     ExampleRow row;
-    row.pose = {signed_unit(generator), signed_unit(generator), signed_unit(generator), 0.0f, signed_unit(generator),
-                unit(generator)};
+    row.pose = {signed_unit(generator), signed_unit(generator), signed_unit(generator), 0.0f,
+                signed_unit(generator), unit(generator)};
     row.rest = "rest/character_" + std::to_string(c) + ".png";
     row.posed = "posed/example_" + std::to_string(e) + ".png";
     write_mat(pose_picture(rests[static_cast<std::size_t>(c)], row.pose), folder / row.posed);

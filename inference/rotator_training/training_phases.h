@@ -30,9 +30,9 @@ inline constexpr double kAdamBeta1 = 0.5;
 inline constexpr double kAdamBeta2 = 0.999;
 
 struct TrainingPhase {
-  int number = 1;            // 1-based
-  int64_t begins_at = 0;     // examples seen when it starts
-  int64_t ends_at = 0;       // and when the next starts (the run's end for the last)
+  int number = 1;         // 1-based
+  int64_t begins_at = 0;  // examples seen when it starts
+  int64_t ends_at = 0;    // and when the next starts (the run's end for the last)
   double l1_weight = 1;
   double percept_weight = 0;
   bool coarse_inputs = false;  // the editor's phase 3
@@ -58,7 +58,6 @@ class PhasePlan {
 
 // peak · min(1, examples_seen / warm_up): by default 1e-4 · min(1, examples_seen / 5000). Fine-tuning and the
 // tests' tiny runs may change both.
-double rotator_learning_rate(int64_t examples_seen, double peak = kPeakLearningRate,
-                             int64_t warm_up = kWarmUpExamples);
+double rotator_learning_rate(int64_t examples_seen, double peak = kPeakLearningRate, int64_t warm_up = kWarmUpExamples);
 
 }  // namespace tha4::rotator_training

@@ -27,12 +27,16 @@ void check_variant(const std::map<std::string, torch::Tensor>& tensors, const st
   // vgg16_bn has BatchNorm after each conv (features.1 has a weight); vgg19 has a fourth conv in block 3
   // (features.16), where vgg16 has its third max-pool.
   if (tensors.count("features.1.weight") != 0) {
-    throw WeightFileError(source + " looks like vgg16_bn (BatchNorm weights at features.1); the perceptual loss uses "
-                          "plain vgg16\n" + vgg16_download_help());
+    throw WeightFileError(source +
+                          " looks like vgg16_bn (BatchNorm weights at features.1); the perceptual loss uses "
+                          "plain vgg16\n" +
+                          vgg16_download_help());
   }
   if (tensors.count("features.16.weight") != 0) {
-    throw WeightFileError(source + " looks like vgg19 (a convolution at features.16); the perceptual loss uses "
-                          "vgg16\n" + vgg16_download_help());
+    throw WeightFileError(source +
+                          " looks like vgg19 (a convolution at features.16); the perceptual loss uses "
+                          "vgg16\n" +
+                          vgg16_download_help());
   }
 }
 
@@ -45,7 +49,9 @@ Vgg16FeaturesImpl::Vgg16FeaturesImpl() : convs(register_module("convs", nn::Modu
 }
 
 std::array<torch::Tensor, 3> Vgg16FeaturesImpl::forward(const torch::Tensor& x) {
-  auto conv = [&](std::size_t i, const torch::Tensor& h) { return torch::relu(convs[i]->as<nn::Conv2d>()->forward(h)); };
+  auto conv = [&](std::size_t i, const torch::Tensor& h) {
+    return torch::relu(convs[i]->as<nn::Conv2d>()->forward(h));
+  };
   const torch::Tensor relu1_2 = conv(1, conv(0, x));
   torch::Tensor h = torch::max_pool2d(relu1_2, 2, 2);
   const torch::Tensor relu2_2 = conv(3, conv(2, h));
@@ -61,7 +67,8 @@ Vgg16Features load_vgg16_features(const std::filesystem::path& file, const torch
     throw WeightFileError("the VGG16 weights " + source + " do not exist\n" + vgg16_download_help());
   }
   if (is_legacy_torch_file(file)) {
-    throw WeightFileError(source + " is in PyTorch's legacy (pre-1.6) format, which this program does not read; "
+    throw WeightFileError(source +
+                          " is in PyTorch's legacy (pre-1.6) format, which this program does not read; "
                           "re-save it in the zip format:\n  python3 -c \"import torch; torch.save(torch.load('" +
                           source + "'), 'vgg16.pt')\"");
   }
@@ -80,12 +87,15 @@ Vgg16Features load_vgg16_features(const std::filesystem::path& file, const torch
     for (auto [name, target] : {std::pair<const char*, torch::Tensor*>{"weight", &conv.weight}, {"bias", &conv.bias}}) {
       const std::string k = key(expected.index, name);
       const auto found = tensors.find(k);
-      if (found == tensors.end()) throw WeightFileError(source + " has no " + k + " (not a torchvision vgg16 state dict)");
+      if (found == tensors.end())
+        throw WeightFileError(source + " has no " + k + " (not a torchvision vgg16 state dict)");
       if (found->second.sizes() != target->sizes() || found->second.scalar_type() != torch::kFloat) {
-        throw WeightFileError(source + ": " + k + " is " + c10::str(found->second.scalar_type(), found->second.sizes()) +
-                              ", vgg16 has float " + c10::str(target->sizes()));
+        throw WeightFileError(source + ": " + k + " is " +
+                              c10::str(found->second.scalar_type(), found->second.sizes()) + ", vgg16 has float " +
+                              c10::str(target->sizes()));
       }
-      if (!torch::isfinite(found->second).all().item<bool>()) throw WeightFileError(source + ": " + k + " holds NaN or infinity");
+      if (!torch::isfinite(found->second).all().item<bool>())
+        throw WeightFileError(source + ": " + k + " holds NaN or infinity");
       target->copy_(found->second);
     }
   }

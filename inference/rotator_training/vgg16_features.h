@@ -23,9 +23,13 @@ struct Vgg16Conv {
   int out_channels;
 };
 inline constexpr std::array<Vgg16Conv, 7> kVgg16Convs{{
-    {0, 3, 64}, {2, 64, 64},                   // block 1 → relu1_2
-    {5, 64, 128}, {7, 128, 128},               // block 2 → relu2_2
-    {10, 128, 256}, {12, 256, 256}, {14, 256, 256},  // block 3 → relu3_3
+    {0, 3, 64},
+    {2, 64, 64},  // block 1 → relu1_2
+    {5, 64, 128},
+    {7, 128, 128},  // block 2 → relu2_2
+    {10, 128, 256},
+    {12, 256, 256},
+    {14, 256, 256},  // block 3 → relu3_3
 }};
 
 // torchvision's ImageNet normalisation of an RGB image in [0, 1]: (x − mean) / std per channel.

@@ -13,8 +13,8 @@ namespace tha4 {
 
 struct CharacterModel {
   CharacterModelFiles files;
-  Rgba8Image character_image;   // as read, 512×512 RGBA
-  torch::Tensor image;          // (1, 4, 512, 512) reference tensor on `device`
+  Rgba8Image character_image;  // as read, 512×512 RGBA
+  torch::Tensor image;         // (1, 4, 512, 512) reference tensor on `device`
   SirenFaceMorpher face_morpher{nullptr};
   SirenBodyMorpher body_morpher{nullptr};
   torch::Device device = torch::kCPU;

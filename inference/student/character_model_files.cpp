@@ -65,7 +65,8 @@ CharacterModelFiles read_character_model_files(const std::filesystem::path& fold
   }
   const std::uintmax_t size = std::filesystem::file_size(yaml, ec);
   if (ec || size > kMaxYamlBytes) {
-    throw CharacterModelError(yaml.string() + ": " + (ec ? "cannot read the file" : "far too long for a character model"));
+    throw CharacterModelError(yaml.string() + ": " +
+                              (ec ? "cannot read the file" : "far too long for a character model"));
   }
   std::ifstream in(yaml, std::ios::binary);
   std::ostringstream text;

@@ -47,7 +47,8 @@ std::filesystem::path resolve_character(const std::optional<std::string>& folder
   const std::string wanted = folder_or_name.value_or(kDefaultCharacter);
   std::error_code ec;
   const std::filesystem::path as_path(wanted);
-  if (is_character_folder(as_path) || (std::filesystem::is_regular_file(as_path, ec) && as_path.extension() == ".yaml")) {
+  if (is_character_folder(as_path) ||
+      (std::filesystem::is_regular_file(as_path, ec) && as_path.extension() == ".yaml")) {
     return as_path;
   }
   if (std::filesystem::is_directory(as_path, ec)) {
@@ -60,8 +61,9 @@ std::filesystem::path resolve_character(const std::optional<std::string>& folder
   std::string searched;
   for (const auto& root : roots) searched += "\n  " + root.string();
   throw CharacterModelError("character model '" + wanted + "' not found" +
-                            (searched.empty() ? std::string(" (THA4_MODELS is not set and ../shared/models does not exist)")
-                                              : " in:" + searched) +
+                            (searched.empty()
+                                 ? std::string(" (THA4_MODELS is not set and ../shared/models does not exist)")
+                                 : " in:" + searched) +
                             "\n" + model_download_help());
 }
 

@@ -5,7 +5,9 @@ namespace {
 namespace F = torch::nn::functional;
 
 torch::Tensor identity_theta(int64_t n, const torch::Device& device) {
-  return torch::tensor({1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f}, torch::TensorOptions(device)).view({1, 2, 3}).repeat({n, 1, 1});
+  return torch::tensor({1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f}, torch::TensorOptions(device))
+      .view({1, 2, 3})
+      .repeat({n, 1, 1});
 }
 }  // namespace
 
@@ -36,10 +38,11 @@ torch::Tensor warp_image(const torch::Tensor& image, const torch::Tensor& grid_c
   const int64_t h = image.size(2);
   const int64_t w = image.size(3);
   const torch::Tensor change = grid_change.view({n, 2, h * w}).transpose(1, 2).view({n, h, w, 2});
-  const torch::Tensor base = torch::affine_grid_generator(identity_theta(n, image.device()).to(grid_change.dtype()),
-                                                          {n, c, h, w}, false);
-  return F::grid_sample(image, base + change,
-                        F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+  const torch::Tensor base =
+      torch::affine_grid_generator(identity_theta(n, image.device()).to(grid_change.dtype()), {n, c, h, w}, false);
+  return F::grid_sample(
+      image, base + change,
+      F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
 }
 
 }  // namespace tha4

@@ -22,7 +22,8 @@ SirenImpl::SirenImpl(int64_t in_channels, int64_t hidden_channels, int64_t out_c
     : sine_layers(register_module("sine_layers", torch::nn::ModuleList())),
       last_linear(register_module("last_linear", pixelwise_linear(hidden_channels, out_channels))) {
   sine_layers->push_back(SineLinearLayer(in_channels, hidden_channels));
-  for (int64_t i = 1; i < num_sine_layers; ++i) sine_layers->push_back(SineLinearLayer(hidden_channels, hidden_channels));
+  for (int64_t i = 1; i < num_sine_layers; ++i)
+    sine_layers->push_back(SineLinearLayer(hidden_channels, hidden_channels));
 }
 
 torch::Tensor SirenImpl::forward(torch::Tensor x) {
@@ -31,8 +32,8 @@ torch::Tensor SirenImpl::forward(torch::Tensor x) {
 }
 
 SirenFaceMorpherImpl::SirenFaceMorpherImpl(SirenFaceMorpherConfig config)
-    : siren(register_module("siren", Siren(config.pose_size + 2, config.hidden_channels, config.image_channels,
-                                           config.num_sine_layers))),
+    : siren(register_module(
+          "siren", Siren(config.pose_size + 2, config.hidden_channels, config.image_channels, config.num_sine_layers))),
       config_(config) {}
 
 torch::Tensor SirenFaceMorpherImpl::forward(const torch::Tensor& pose) {
@@ -43,8 +44,8 @@ torch::Tensor SirenFaceMorpherImpl::forward(const torch::Tensor& pose) {
 
 SirenBodyMorpherImpl::SirenBodyMorpherImpl(SirenBodyMorpherConfig config)
     : siren_layers(register_module("siren_layers", torch::nn::ModuleList())),
-      last_linear(register_module("last_linear", pixelwise_linear(config.levels.back().hidden_channels,
-                                                                  config.image_channels + 3))),
+      last_linear(register_module("last_linear",
+                                  pixelwise_linear(config.levels.back().hidden_channels, config.image_channels + 3))),
       config_(std::move(config)) {
   const int64_t position_and_pose_channels = config_.pose_size + 2;
   for (std::size_t i = 0; i < config_.levels.size(); ++i) {

@@ -31,9 +31,7 @@ const std::vector<torch::Tensor>& parameters_of(torch::optim::Adam& optimizer) {
   return optimizer.param_groups().front().params();
 }
 
-std::string entry(std::size_t index, const char* field) {
-  return "state." + std::to_string(index) + "." + field;
-}
+std::string entry(std::size_t index, const char* field) { return "state." + std::to_string(index) + "." + field; }
 
 }  // namespace
 
@@ -63,7 +61,8 @@ std::vector<NamedTensor> adam_state_tensors(torch::optim::Adam& optimizer) {
   return tensors;
 }
 
-void load_adam_state(torch::optim::Adam& optimizer, const std::vector<NamedTensor>& tensors, const std::string& source) {
+void load_adam_state(torch::optim::Adam& optimizer, const std::vector<NamedTensor>& tensors,
+                     const std::string& source) {
   const auto& parameters = parameters_of(optimizer);
   std::map<std::string, torch::Tensor> by_name;
   for (const auto& [name, tensor] : tensors) by_name[name] = tensor;

@@ -6,8 +6,8 @@
 
 namespace tha4::training {
 
-DistributedBatchSampler::DistributedBatchSampler(int64_t dataset_size, int64_t batch_per_rank, int rank,
-                                                 int world_size, uint64_t seed)
+DistributedBatchSampler::DistributedBatchSampler(int64_t dataset_size, int64_t batch_per_rank, int rank, int world_size,
+                                                 uint64_t seed)
     : dataset_size_(dataset_size), batch_per_rank_(batch_per_rank), rank_(rank), world_size_(world_size), seed_(seed) {
   if (batch_per_rank < 1 || world_size < 1 || rank < 0 || rank >= world_size) {
     throw Error("batch sampler: batch " + std::to_string(batch_per_rank) + " per process, rank " +

@@ -18,8 +18,7 @@ namespace tha4::training {
 class DistributedBatchSampler {
  public:
   // Throws Error when the dataset cannot fill one batch on every rank.
-  DistributedBatchSampler(int64_t dataset_size, int64_t batch_per_rank, int rank, int world_size,
-                          uint64_t seed = 0);
+  DistributedBatchSampler(int64_t dataset_size, int64_t batch_per_rank, int rank, int world_size, uint64_t seed = 0);
 
   // The dataset indices of this rank's batch for the step that starts after `examples_seen` examples (all
   // ranks together, a multiple of batch_per_rank · world_size).

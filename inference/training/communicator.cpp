@@ -41,8 +41,8 @@ class SingleProcessCommunicator final : public Communicator {
 template <typename Group>
 class ProcessGroupCommunicator final : public Communicator {
  public:
-  ProcessGroupCommunicator(c10::intrusive_ptr<c10d::Store> store, c10::intrusive_ptr<Group> group, int rank,
-                           int world, std::string backend, std::optional<torch::Device> device = std::nullopt)
+  ProcessGroupCommunicator(c10::intrusive_ptr<c10d::Store> store, c10::intrusive_ptr<Group> group, int rank, int world,
+                           std::string backend, std::optional<torch::Device> device = std::nullopt)
       : store_(std::move(store)),
         group_(std::move(group)),
         rank_(rank),

@@ -1,7 +1,7 @@
 #pragma once
 // Who this process is in a multi-process run: the variables torchrun sets (RANK, WORLD_SIZE, LOCAL_RANK,
-// LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT), so a run spans machines the usual way, and `--gpus N` sets them for N local
-// processes (cli/process_launcher.h).
+// LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT), so a run spans machines the usual way, and `--gpus N` sets them for N
+// local processes (cli/process_launcher.h).
 
 #include <cstdint>
 #include <optional>

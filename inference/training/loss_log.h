@@ -29,7 +29,7 @@ class LossLog {
 
 // A loss log read back (for plots and tests).
 struct LossTable {
-  std::vector<std::string> columns;      // the header
+  std::vector<std::string> columns;       // the header
   std::vector<std::vector<double>> rows;  // one value per column
   // The index of `column`; throws Error when there is none.
   std::size_t column(const std::string& name) const;

@@ -14,7 +14,7 @@ namespace {
 // Columns that are not loss terms.
 bool is_term(const std::string& column) { return column != "examples" && column != "lr" && column != "seconds"; }
 
-const cv::Scalar kPalette[] = {{180, 119, 31}, {14, 127, 255}, {44, 160, 44}, {40, 39, 214},
+const cv::Scalar kPalette[] = {{180, 119, 31},  {14, 127, 255}, {44, 160, 44},   {40, 39, 214},
                                {189, 103, 148}, {75, 86, 140},  {194, 119, 227}, {34, 189, 188}};  // BGR
 
 std::vector<double> moving_average(const std::vector<double>& values, std::size_t window) {
@@ -77,8 +77,8 @@ void draw_panel(cv::Mat& canvas, const cv::Rect& area, const LossCurves& run) {
   for (int t = 0; t <= 4; ++t) {
     const double x = x_min + (x_max - x_min) * t / 4.0;
     const cv::Point p = to_point(x, std::pow(10.0, log_min));
-    cv::putText(canvas, label(x), {p.x - 20, plot.y + plot.height + 18}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {60, 60, 60},
-                1, cv::LINE_AA);
+    cv::putText(canvas, label(x), {p.x - 20, plot.y + plot.height + 18}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {60, 60, 60}, 1,
+                cv::LINE_AA);
   }
   cv::putText(canvas, "examples seen", {plot.x + plot.width / 2 - 50, plot.y + plot.height + 36},
               cv::FONT_HERSHEY_SIMPLEX, 0.45, {60, 60, 60}, 1, cv::LINE_AA);

@@ -90,9 +90,8 @@ void broadcast_parameters(Communicator& communicator, torch::nn::Module& module)
 
 // The RNG states of a resumed run: each process gets its own where the state holds one, else seed + rank.
 void restore_rng(Communicator& communicator, const std::vector<torch::Tensor>& saved, uint64_t seed) {
-  std::vector<torch::Tensor> header{torch::tensor({static_cast<int64_t>(saved.size()),
-                                                   saved.empty() ? int64_t{0} : saved.front().numel()},
-                                                  torch::kLong)};
+  std::vector<torch::Tensor> header{torch::tensor(
+      {static_cast<int64_t>(saved.size()), saved.empty() ? int64_t{0} : saved.front().numel()}, torch::kLong)};
   communicator.broadcast_from_rank0(header);
   const int64_t count = header[0][0].item<int64_t>();
   const int64_t bytes = header[0][1].item<int64_t>();

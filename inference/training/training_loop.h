@@ -32,8 +32,8 @@ struct TrainingSchedule {
 struct TrainingOptions {
   std::filesystem::path run_folder;  // <prefix>/<task name>
   TrainingSchedule schedule;
-  int64_t batch_size = 8;  // over all processes; each takes batch_size / world_size (integer division)
-  uint64_t seed = 0;       // seeds the initial weights, then LibTorch's generator with seed + rank
+  int64_t batch_size = 8;                // over all processes; each takes batch_size / world_size (integer division)
+  uint64_t seed = 0;                     // seeds the initial weights, then LibTorch's generator with seed + rank
   Communicator* communicator = nullptr;  // nothing: a single process
   std::ostream* progress = nullptr;      // where rank 0 draws the progress bar; nothing: no bar
   bool interactive_progress = false;     // redraw in place (a terminal)
@@ -43,9 +43,9 @@ struct TrainingOutcome {
   int64_t examples_seen = 0;
   std::optional<int64_t> resumed_from;  // the examples count of the state it resumed from
   std::filesystem::path resumed_folder;
-  int64_t steps = 0;                    // steps this call took
+  int64_t steps = 0;  // steps this call took
   double seconds = 0;
-  std::vector<std::string> notes;       // states skipped as unreadable, and why
+  std::vector<std::string> notes;  // states skipped as unreadable, and why
 };
 
 // Trains `task` to schedule.total_examples, resuming from the newest state in run_folder. Collective: every

@@ -16,8 +16,8 @@ namespace tha4::training {
 
 struct TrainingState {
   int64_t examples_seen = 0;
-  std::vector<NamedTensor> module;     // the trained module's state dict (module_module.pt)
-  std::vector<NamedTensor> optimizer;  // adam_state.h (optimizer_module.pt)
+  std::vector<NamedTensor> module;        // the trained module's state dict (module_module.pt)
+  std::vector<NamedTensor> optimizer;     // adam_state.h (optimizer_module.pt)
   std::vector<torch::Tensor> rng_states;  // the CPU generator state of each rank, in rank order
 };
 

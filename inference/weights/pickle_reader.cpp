@@ -459,7 +459,8 @@ class Unpickler {
     if (value.get<DictRef>()) {
       result.top_level = PickleTopLevel::kDict;
       const Dict& dict = as_dict(value, "the pickled object");
-      for (const auto& [name, entry] : dict.entries) result.tensors.push_back(tensor_item(entry, "value of key '" + name + "'", name));
+      for (const auto& [name, entry] : dict.entries)
+        result.tensors.push_back(tensor_item(entry, "value of key '" + name + "'", name));
     } else if (value.get<std::shared_ptr<const PickledTensor>>()) {
       result.top_level = PickleTopLevel::kTensor;
       result.tensors.push_back(tensor_item(value, "the pickled object", "0"));
@@ -499,9 +500,7 @@ class Unpickler {
 
 }  // namespace
 
-PickledTensors parse_tensor_pickle(const std::uint8_t* data, std::size_t size) {
-  return Unpickler(data, size).run();
-}
+PickledTensors parse_tensor_pickle(const std::uint8_t* data, std::size_t size) { return Unpickler(data, size).run(); }
 
 std::vector<PickledTensor> parse_tensor_dict_pickle(const std::uint8_t* data, std::size_t size) {
   PickledTensors parsed = parse_tensor_pickle(data, size);

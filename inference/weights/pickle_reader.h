@@ -47,8 +47,8 @@ struct PickledTensors {
 // Parses `data.pkl` holding any of the three shapes above. Throws PickleError as below.
 PickledTensors parse_tensor_pickle(const std::uint8_t* data, std::size_t size);
 
-// Parses `data.pkl`, which must hold a dict. Returns the tensors in dict insertion order. Throws PickleError (with the byte
-// offset) for anything malformed or outside the supported subset. Also checks that each tensor's
+// Parses `data.pkl`, which must hold a dict. Returns the tensors in dict insertion order. Throws PickleError (with the
+// byte offset) for anything malformed or outside the supported subset. Also checks that each tensor's
 // sizes/strides/offset stay inside its storage's numel.
 std::vector<PickledTensor> parse_tensor_dict_pickle(const std::uint8_t* data, std::size_t size);
 

@@ -114,8 +114,8 @@ struct ArchiveContents {
 // Every tensor of the archive held in `bytes`, contiguous, on the CPU.
 ArchiveContents read_archive(const Bytes& bytes) {
   try {
-    check_torch_zip(bytes, {caffe2::serialize::kMinSupportedFileFormatVersion,
-                            caffe2::serialize::kMaxSupportedFileFormatVersion});
+    check_torch_zip(
+        bytes, {caffe2::serialize::kMinSupportedFileFormatVersion, caffe2::serialize::kMaxSupportedFileFormatVersion});
   } catch (const ZipCheckError& error) {
     throw ArchiveError(error.what());
   }
@@ -178,9 +178,10 @@ ArchiveContents read_file_archive_or_throw(const fs::path& file) {
 
 std::vector<NamedTensor> named_tensors_of_dict(ArchiveContents contents, const std::string& source) {
   if (contents.top_level != PickleTopLevel::kDict) {
-    throw WeightFileError(source + ": holds " +
-                          (contents.top_level == PickleTopLevel::kTensor ? "a single tensor" : "a sequence of tensors") +
-                          ", not a dict of named tensors (a state dict)");
+    throw WeightFileError(
+        source + ": holds " +
+        (contents.top_level == PickleTopLevel::kTensor ? "a single tensor" : "a sequence of tensors") +
+        ", not a dict of named tensors (a state dict)");
   }
   return std::move(contents.tensors);
 }

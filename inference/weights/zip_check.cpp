@@ -121,7 +121,7 @@ Record check_entry(const Bytes& bytes, std::uint64_t offset) {
   const std::uint64_t header = read_le(bytes, offset + 42, 4);
   if (method != 0) {
     throw ZipCheckError(name + " uses compression method " + std::to_string(method) +
-                       " (torch.save stores records uncompressed)");
+                        " (torch.save stores records uncompressed)");
   }
   if (flags & 1) throw ZipCheckError(name + " is encrypted");
   // torch.save sets only "sizes in a data descriptor" and "UTF-8 names"; miniz refuses some other flags (strong

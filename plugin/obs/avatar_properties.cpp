@@ -135,38 +135,29 @@ obs_property_t* add_property(obs_properties_t* group, const Setting& setting) {
   const char* label = T(setting.label);
   const NumberRange& range = setting.range;
   switch (setting.widget) {
-    case Widget::kCheckbox:
-      return obs_properties_add_bool(group, setting.key, label);
+    case Widget::kCheckbox: return obs_properties_add_bool(group, setting.key, label);
     case Widget::kInteger:
-      return obs_properties_add_int(group, setting.key, label, static_cast<int>(range.min),
-                                    static_cast<int>(range.max), static_cast<int>(range.step));
+      return obs_properties_add_int(group, setting.key, label, static_cast<int>(range.min), static_cast<int>(range.max),
+                                    static_cast<int>(range.step));
     case Widget::kSlider: {
       obs_property_t* slider =
           obs_properties_add_float_slider(group, setting.key, label, range.min, range.max, range.step);
       if (setting.suffix) obs_property_float_set_suffix(slider, setting.suffix);
       return slider;
     }
-    case Widget::kText:
-      return obs_properties_add_text(group, setting.key, label, OBS_TEXT_DEFAULT);
+    case Widget::kText: return obs_properties_add_text(group, setting.key, label, OBS_TEXT_DEFAULT);
     case Widget::kFolder:
       return obs_properties_add_path(group, setting.key, label, OBS_PATH_DIRECTORY, nullptr, nullptr);
     case Widget::kFile:
       return obs_properties_add_path(group, setting.key, label, OBS_PATH_FILE, setting.file_filter, nullptr);
     case Widget::kList:
-    case Widget::kNumberList:
-      return add_choices(group, setting, label);
-    case Widget::kVideoSources:
-      return add_source_list(group, setting, label, OBS_SOURCE_VIDEO);
-    case Widget::kAudioSources:
-      return add_source_list(group, setting, label, OBS_SOURCE_AUDIO);
-    case Widget::kCameraDevices:
-      return add_camera_devices(group, setting, label);
-    case Widget::kExpressions:
-      return add_expressions(group, setting, label);
-    case Widget::kCalibrateButton:
-      return obs_properties_add_button(group, setting.key, label, calibrate_clicked);
-    case Widget::kHidden:
-      return nullptr;
+    case Widget::kNumberList: return add_choices(group, setting, label);
+    case Widget::kVideoSources: return add_source_list(group, setting, label, OBS_SOURCE_VIDEO);
+    case Widget::kAudioSources: return add_source_list(group, setting, label, OBS_SOURCE_AUDIO);
+    case Widget::kCameraDevices: return add_camera_devices(group, setting, label);
+    case Widget::kExpressions: return add_expressions(group, setting, label);
+    case Widget::kCalibrateButton: return obs_properties_add_button(group, setting.key, label, calibrate_clicked);
+    case Widget::kHidden: return nullptr;
   }
   return nullptr;
 }

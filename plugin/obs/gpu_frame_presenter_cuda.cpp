@@ -95,8 +95,8 @@ struct GpuFramePresenter::Interop {
       device = frames.device();
       check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
     }
-    gs_texture_t* staging = texture.staging(static_cast<std::uint32_t>(frames.width()),
-                                            static_cast<std::uint32_t>(frames.height()));
+    gs_texture_t* staging =
+        texture.staging(static_cast<std::uint32_t>(frames.width()), static_cast<std::uint32_t>(frames.height()));
     if (!staging) throw InteropError("cannot create the staging texture");
     if (resource && registered_generation == texture.staging_generation()) return;
     if (resource) cudaGraphicsUnregisterResource(resource);
@@ -117,7 +117,8 @@ struct GpuFramePresenter::Interop {
     try {
       cudaArray_t array = nullptr;
       check(cudaGraphicsSubResourceGetMappedArray(&array, resource, 0, 0), "cudaGraphicsSubResourceGetMappedArray");
-      copied = frames.read_newest(stream, [&](const gpu::DeviceFrameView& view) { gpu::copy_to_array(view, array, stream); });
+      copied = frames.read_newest(stream,
+                                  [&](const gpu::DeviceFrameView& view) { gpu::copy_to_array(view, array, stream); });
     } catch (...) {
       cudaGraphicsUnmapResources(1, &resource, stream);
       throw;

@@ -17,7 +17,7 @@ namespace setting_access_detail {
 
 template <auto... path>
 auto& member(avatar::AvatarSettings& settings) {
-  return (settings .* ... .* path);
+  return (settings.*....*path);
 }
 
 template <auto... path>

@@ -45,7 +45,7 @@ const char* default_model_folder() {
     const std::filesystem::path candidate = std::filesystem::path(root) / "lambda_00";
     std::error_code error;
     return std::filesystem::is_regular_file(candidate / "character_model.yaml", error) ? candidate.string()
-                                                                                        : std::string();
+                                                                                       : std::string();
   }();
   return folder.c_str();
 }
@@ -87,8 +87,9 @@ std::vector<SettingGroup> make_table() {
                               {keys::kInputIFacialMocap, "TrackingInput.IFacialMocap", TrackingInput::kIFacialMocap},
                               {keys::kInputVmc, "TrackingInput.Vmc", TrackingInput::kVmc}}),
            setting<&S::obs_video_source>(keys::kObsVideoSource, Widget::kVideoSources, "ObsVideoSource"),
-           setting<&S::camera_device>(keys::kCameraDevice, Widget::kCameraDevices, "CameraDevice")
-               .with_default([] { return "/dev/video0"; }),
+           setting<&S::camera_device>(keys::kCameraDevice, Widget::kCameraDevices, "CameraDevice").with_default([] {
+             return "/dev/video0";
+           }),
            setting<&S::phone_address>(keys::kPhoneAddress, Widget::kText, "PhoneAddress")
                .with_help("PhoneAddress.Help"),
            setting<&S::vmc_port>(keys::kVmcPort, Widget::kInteger, "VmcPort").with_range(1, 65535, 1),

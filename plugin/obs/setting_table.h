@@ -17,8 +17,8 @@ namespace tha4::obs_plugin {
 // fills when the dialog opens, or not settings at all.
 enum class Widget {
   kCheckbox,
-  kInteger,          // a spin box over the row's range
-  kSlider,           // a float slider over the row's range
+  kInteger,  // a spin box over the row's range
+  kSlider,   // a float slider over the row's range
   kText,
   kFolder,
   kFile,             // with the row's file filter
@@ -62,7 +62,7 @@ struct SettingAccess {
 };
 
 struct Setting {
-  const char* key = nullptr;                // saved in scene collections: never rename one
+  const char* key = nullptr;  // saved in scene collections: never rename one
   Widget widget = Widget::kHidden;
   const char* label = nullptr;              // locale key
   const char* help = nullptr;               // locale key of the tooltip

@@ -141,8 +141,8 @@ engine::Options engine_options(const AvatarSettings& settings) {
   engine::Options options;
   options.threads = engine::engine_threads(settings.cpu_threads);  // the source's own default: half the cores
   options.cuda_device = settings.cuda_device;
-  options.cuda_precision =
-      settings.gpu_precision == GpuPrecision::kQuality ? engine::CudaPrecision::kQuality : engine::CudaPrecision::kBalanced;
+  options.cuda_precision = settings.gpu_precision == GpuPrecision::kQuality ? engine::CudaPrecision::kQuality
+                                                                            : engine::CudaPrecision::kBalanced;
   options.all_outputs = false;  // a source shows the blended image only
   return options;
 }
@@ -159,8 +159,9 @@ LoadedPoser load_full_system_avatar(const AvatarSettings& settings) {
   loaded.poser = std::make_unique<EnginePoser>(std::move(poser), std::move(description));
   loaded.warning = decision.warning;
   if (decision.device.is_cpu() && !decision.fused_cuda) {
-    loaded.warning += std::string(loaded.warning.empty() ? "" : "; ") +
-                      "the full system takes seconds per frame on a CPU: expect a slide show (a student model runs live)";
+    loaded.warning +=
+        std::string(loaded.warning.empty() ? "" : "; ") +
+        "the full system takes seconds per frame on a CPU: expect a slide show (a student model runs live)";
   }
   return loaded;
 }
@@ -169,9 +170,10 @@ LoadedPoser load_full_system_avatar(const AvatarSettings& settings) {
 
 LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   if (settings.model_folder.empty()) {
-    throw CharacterModelError("no character model chosen: pick a character model folder (one with "
-                              "character_model.yaml, or the full system's five weight files) in the source's "
-                              "properties");
+    throw CharacterModelError(
+        "no character model chosen: pick a character model folder (one with "
+        "character_model.yaml, or the full system's five weight files) in the source's "
+        "properties");
   }
   if (engine::is_full_system_folder(settings.model_folder)) return load_full_system_avatar(settings);
   const engine::Options options = engine_options(settings);
@@ -198,7 +200,8 @@ namespace {
 std::filesystem::path character_picture_of(const std::filesystem::path& folder) {
   std::error_code ec;
   if (!std::filesystem::exists(folder / "character_model.yaml", ec)) {
-    if (const auto finished = finished_distillation_model(folder)) return read_character_model_files(*finished).character_image;
+    if (const auto finished = finished_distillation_model(folder))
+      return read_character_model_files(*finished).character_image;
     if (const auto preview = find_distillation_preview(folder)) return preview->picture;
   }
   return read_character_model_files(folder).character_image;

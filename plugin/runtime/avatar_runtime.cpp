@@ -181,7 +181,8 @@ class AvatarRuntime::Worker {
         log(LogLevel::kInfo, "neutral face calibrated");
       }
       for (const auto& preset : composer_.expressions().presets()) {
-        composer_.expressions().set_active(preset.id, expressions.count(preset.id) != 0 || preset.id == settings_.expression);
+        composer_.expressions().set_active(preset.id,
+                                           expressions.count(preset.id) != 0 || preset.id == settings_.expression);
       }
       update_tracking_status();
       if (poser_ && poser_->outdated()) load_model();  // a distillation preview has a newer snapshot
@@ -397,7 +398,9 @@ void AvatarRuntime::apply_settings(const AvatarSettings& settings) { worker_->ap
 void AvatarRuntime::set_showing(bool showing) { worker_->set_showing(showing); }
 bool AvatarRuntime::try_take_frame(AvatarFrame& frame) { return worker_->try_take_frame(frame); }
 void AvatarRuntime::set_texture_path(const std::string& path) { worker_->set_texture_path(path); }
-void AvatarRuntime::frame_shown(const AvatarFrame& frame, double shown_at_s) { worker_->frame_shown(frame, shown_at_s); }
+void AvatarRuntime::frame_shown(const AvatarFrame& frame, double shown_at_s) {
+  worker_->frame_shown(frame, shown_at_s);
+}
 bool AvatarRuntime::submit_video_frame(const std::uint8_t* bgra, int width, int height, int stride,
                                        double timestamp_s) {
   return worker_->submit_video_frame(bgra, width, height, stride, timestamp_s);

@@ -30,8 +30,8 @@ enum class TrackingInput {
 
 enum class LipSyncMode {
   kOff,
-  kWhenNoFace,   // the audio drives the mouth while no face is tracked
-  kAlways,       // blended with tracking all the time
+  kWhenNoFace,  // the audio drives the mouth while no face is tracked
+  kAlways,      // blended with tracking all the time
 };
 
 enum class PresetHotkeyMode { kHold, kToggle };
@@ -43,11 +43,11 @@ struct AvatarSettings {
   EngineChoice engine = EngineChoice::kAuto;
   int cuda_device = 0;
   GpuPrecision gpu_precision = GpuPrecision::kBalanced;
-  int cpu_threads = 0;          // 0: half the hardware threads, so OBS and its encoder keep theirs
+  int cpu_threads = 0;  // 0: half the hardware threads, so OBS and its encoder keep theirs
 
   // Output
-  double output_scale = 1.0;    // the source is 512·scale pixels square; OBS scales the texture
-  double display_fps = 30.0;    // OBS's frame rate: the renderer aims for it
+  double output_scale = 1.0;  // the source is 512·scale pixels square; OBS scales the texture
+  double display_fps = 30.0;  // OBS's frame rate: the renderer aims for it
 
   // Tracking
   TrackingInput tracking = TrackingInput::kNone;
@@ -57,19 +57,19 @@ struct AvatarSettings {
   int vmc_port = 39539;
   // Mirror, eyebrows, gaze, iris size and breathing (which the idle animation shares with the trackers).
   tracking::PoseTuning pose_tuning;
-  double smoothing = 0.3;        // 0 none .. 1 heavy
+  double smoothing = 0.3;  // 0 none .. 1 heavy
 
   // Idle animation (applies while no face is tracked)
   bool auto_blink = true;
 
   // Expressions
-  std::string base_pose;          // "name=value, ..." under everything (the pose when nothing tracks)
-  std::string expression;         // a preset layered over tracking all the time ("" none)
+  std::string base_pose;   // "name=value, ..." under everything (the pose when nothing tracks)
+  std::string expression;  // a preset layered over tracking all the time ("" none)
   PresetHotkeyMode preset_hotkey_mode = PresetHotkeyMode::kHold;
 
   // Lip sync
   LipSyncMode lip_sync = LipSyncMode::kOff;
-  std::string audio_source;       // by name
+  std::string audio_source;  // by name
   double lip_sync_gain_db = 0.0;
 
   // For tests and benchmarks only (not in the properties): every render takes at least this long, which

@@ -46,7 +46,8 @@ std::vector<ExpressionPreset> parse_expression_presets(std::string_view text, co
     if (colon == std::string_view::npos) throw Error(where + "expected 'id: name=value, ...'");
     ExpressionPreset preset;
     preset.id = std::string(trim(content.substr(0, colon)));
-    if (!valid_id(preset.id)) throw Error(where + "preset id '" + preset.id + "' must be lower-case letters, digits or _");
+    if (!valid_id(preset.id))
+      throw Error(where + "preset id '" + preset.id + "' must be lower-case letters, digits or _");
     for (const auto& other : presets) {
       if (other.id == preset.id) throw Error(where + "preset '" + preset.id + "' is defined twice");
     }

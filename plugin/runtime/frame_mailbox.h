@@ -25,8 +25,8 @@ struct AvatarFrame {
   // upload into the texture. `pixels` is filled as well while device_frames->host_copies_wanted().
   std::shared_ptr<gpu::DeviceFrameRing> device_frames;
   std::uint64_t sequence = 0;
-  double pose_time_s = 0.0;    // steady clock: when the newest input behind this pose arrived
-  double render_end_s = 0.0;   // steady clock: when the frame was finished
+  double pose_time_s = 0.0;   // steady clock: when the newest input behind this pose arrived
+  double render_end_s = 0.0;  // steady clock: when the frame was finished
 };
 
 class FrameMailbox {

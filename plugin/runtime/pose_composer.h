@@ -62,7 +62,7 @@ class PoseComposer {
   bool has_sequence_ = false;
   bool face_tracked_ = false;
   double newest_sample_time_s_ = 0.0;
-  Pose calibration_offset_{};   // subtracted from phone trackers' rotations
+  Pose calibration_offset_{};  // subtracted from phone trackers' rotations
   Pose last_tracked_{};
   std::optional<Pose> smoothed_;
   double last_smooth_s_ = 0.0;

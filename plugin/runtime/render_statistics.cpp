@@ -39,8 +39,8 @@ void RenderStatistics::add_latency(double latency_s) {
 RenderStatistics::Summary RenderStatistics::summary(double now_s) const {
   std::lock_guard<std::mutex> lock(mutex_);
   Summary summary;
-  const auto recent = std::count_if(frame_ends_s_.begin(), frame_ends_s_.end(),
-                                    [&](double t) { return t >= now_s - kRateWindowS; });
+  const auto recent =
+      std::count_if(frame_ends_s_.begin(), frame_ends_s_.end(), [&](double t) { return t >= now_s - kRateWindowS; });
   summary.fps = static_cast<double>(recent) / kRateWindowS;
   summary.frame_ms = median(render_s_) * 1000.0;
   summary.latency_ms = median(latency_s_) * 1000.0;

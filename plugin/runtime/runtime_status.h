@@ -7,26 +7,26 @@
 namespace tha4::avatar {
 
 enum class RuntimeState {
-  kNoModel,   // nothing chosen yet
-  kLoading,   // the worker is loading the model
-  kRunning,   // rendering poses
-  kError,     // the model cannot run: the still character (or a placeholder) is shown
+  kNoModel,  // nothing chosen yet
+  kLoading,  // the worker is loading the model
+  kRunning,  // rendering poses
+  kError,    // the model cannot run: the still character (or a placeholder) is shown
 };
 
 struct RuntimeStatus {
   RuntimeState state = RuntimeState::kNoModel;
-  std::string model;        // what is loaded and on which engine
-  std::string error;        // in plain words; empty when all is well
-  std::string warning;      // e.g. a fallback from CUDA to the CPU
-  std::string tracking;     // the tracker's own status ("tracking", "no face", "camera disconnected", ...)
+  std::string model;     // what is loaded and on which engine
+  std::string error;     // in plain words; empty when all is well
+  std::string warning;   // e.g. a fallback from CUDA to the CPU
+  std::string tracking;  // the tracker's own status ("tracking", "no face", "camera disconnected", ...)
   bool tracking_paused = false;
   std::string texture_path;  // how GPU frames reach OBS's texture (set by the OBS side; empty for CPU engines)
-  double engine_fps = 0.0;  // frames rendered per second over the last two seconds
-  double frame_ms = 0.0;    // median time to render one frame
-  double latency_ms = 0.0;  // median time from composing a pose to its frame on the GPU texture
+  double engine_fps = 0.0;   // frames rendered per second over the last two seconds
+  double frame_ms = 0.0;     // median time to render one frame
+  double latency_ms = 0.0;   // median time from composing a pose to its frame on the GPU texture
   std::uint64_t frames_rendered = 0;
   std::uint64_t poses_composed = 0;  // by the worker since it started; about 10 per second while nothing moves
-  std::uint64_t generation = 0;  // changes whenever the state, the model, an error or a warning changes
+  std::uint64_t generation = 0;      // changes whenever the state, the model, an error or a warning changes
 };
 
 const char* runtime_state_name(RuntimeState state);

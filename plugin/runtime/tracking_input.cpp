@@ -57,8 +57,7 @@ void TrackingInputHolder::reset() {
 void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
   reset();
   switch (settings.tracking) {
-    case TrackingInput::kNone:
-      return;
+    case TrackingInput::kNone: return;
     case TrackingInput::kObsSource:
     case TrackingInput::kCamera: {
       auto camera = std::make_shared<tracking::CameraTracker>(camera_settings(settings));

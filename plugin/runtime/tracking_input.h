@@ -50,12 +50,12 @@ class TrackingInputHolder {
  private:
   std::shared_ptr<tracking::PoseTracker> tracker_;
   std::string description_;
-  tracking::CameraTracker* camera_ = nullptr;      // tracker_ when it is a camera tracker
-  std::unique_ptr<tracking::CameraFeed> feed_;     // reads a camera device into camera_
-  std::mutex external_mutex_;                      // guards external_ (the graphics thread only try-locks)
-  tracking::CameraTracker* external_ = nullptr;    // camera_ when frames come from an OBS source
-  std::string obs_source_name_;                    // the source whose frames external_ gets
-  double external_since_s_ = 0.0;                  // when external_ was set (worker)
+  tracking::CameraTracker* camera_ = nullptr;        // tracker_ when it is a camera tracker
+  std::unique_ptr<tracking::CameraFeed> feed_;       // reads a camera device into camera_
+  std::mutex external_mutex_;                        // guards external_ (the graphics thread only try-locks)
+  tracking::CameraTracker* external_ = nullptr;      // camera_ when frames come from an OBS source
+  std::string obs_source_name_;                      // the source whose frames external_ gets
+  double external_since_s_ = 0.0;                    // when external_ was set (worker)
   std::atomic<double> last_external_frame_s_{-1.0};  // steady clock; set on the graphics thread
 };
 

@@ -37,7 +37,8 @@ void load_module(const std::string& binary, const std::string& data) {
   obs_module_t* module = nullptr;
   const int result = obs_open_module(&module, binary.c_str(), data.c_str());
   if (result != MODULE_SUCCESS || !module || !obs_init_module(module)) {
-    throw std::runtime_error("cannot load the OBS module " + binary + " (obs_open_module " + std::to_string(result) + ")");
+    throw std::runtime_error("cannot load the OBS module " + binary + " (obs_open_module " + std::to_string(result) +
+                             ")");
   }
 }
 

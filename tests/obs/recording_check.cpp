@@ -94,13 +94,20 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (arg == "--size") std::sscanf(next(), "%dx%d", &width, &height);
-    else if (arg == "--avatar") std::sscanf(next(), "%d,%d,%d,%d", &avatar.x, &avatar.y, &avatar.width, &avatar.height);
-    else if (arg == "--bg") have_bg = std::sscanf(next(), "%x", &bg_rgb) == 1;
-    else if (arg == "--fps") fps = std::atof(next());
-    else if (arg == "--min-seconds") min_seconds = std::atof(next());
-    else if (arg == "--save-frames") save_dir = next();
-    else if (!arg.empty() && arg[0] != '-' && file.empty()) file = arg;
+    if (arg == "--size")
+      std::sscanf(next(), "%dx%d", &width, &height);
+    else if (arg == "--avatar")
+      std::sscanf(next(), "%d,%d,%d,%d", &avatar.x, &avatar.y, &avatar.width, &avatar.height);
+    else if (arg == "--bg")
+      have_bg = std::sscanf(next(), "%x", &bg_rgb) == 1;
+    else if (arg == "--fps")
+      fps = std::atof(next());
+    else if (arg == "--min-seconds")
+      min_seconds = std::atof(next());
+    else if (arg == "--save-frames")
+      save_dir = next();
+    else if (!arg.empty() && arg[0] != '-' && file.empty())
+      file = arg;
     else {
       usage(argv[0]);
       return 2;
@@ -189,7 +196,8 @@ int main(int argc, char** argv) {
   // 4. Motion, from the first frame with the character on.
   const int begin = std::max(first_present, 0);
   std::vector<double> consecutive;
-  for (int i = begin + 1; i < count; ++i) consecutive.push_back(mean_abs_diff(frames[i - 1](avatar), frames[i](avatar)));
+  for (int i = begin + 1; i < count; ++i)
+    consecutive.push_back(mean_abs_diff(frames[i - 1](avatar), frames[i](avatar)));
   double noise = 0.0;
   if (!consecutive.empty()) {
     std::vector<double> sorted = consecutive;
@@ -210,10 +218,11 @@ int main(int argc, char** argv) {
                                                               frames[begin + 3 * (count - begin) / 4](avatar))
                                               : 0.0;
   const long changed = std::count_if(consecutive.begin(), consecutive.end(), [](double d) { return d > 0.3; });
-  std::printf("motion: max %.2f (frames %d vs %d), early-vs-late (25%%/75%%) %.2f, consecutive median %.2f; %ld of %zu "
-              "consecutive pairs changed (> 0.3): the avatar updated at ~%.1f fps\n",
-              motion, motion_a, motion_b, early_late, noise, changed, consecutive.size(),
-              consecutive.empty() ? 0.0 : fps * changed / consecutive.size());
+  std::printf(
+      "motion: max %.2f (frames %d vs %d), early-vs-late (25%%/75%%) %.2f, consecutive median %.2f; %ld of %zu "
+      "consecutive pairs changed (> 0.3): the avatar updated at ~%.1f fps\n",
+      motion, motion_a, motion_b, early_late, noise, changed, consecutive.size(),
+      consecutive.empty() ? 0.0 : fps * changed / consecutive.size());
   report(motion >= kMinMotion && motion >= kMotionOverNoise * noise, "character moves",
          fmt("max mean |diff| %.2f >= %.1f and >= %.0fx consecutive-frame median %.2f", motion, kMinMotion,
              kMotionOverNoise, noise));

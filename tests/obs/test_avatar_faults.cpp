@@ -36,10 +36,10 @@ std::string vmc_blend(const char* name, float value) {
 }
 std::string vmc_apply() { return encode_osc_message("/VMC/Ext/Blend/Apply", {}); }
 std::string vmc_head(float x, float y, float z, float w) {
-  return encode_osc_message("/VMC/Ext/Bone/Pos",
-                            {OscArgument::string("Head"), OscArgument::float32(0), OscArgument::float32(1.5F),
-                             OscArgument::float32(0), OscArgument::float32(x), OscArgument::float32(y),
-                             OscArgument::float32(z), OscArgument::float32(w)});
+  return encode_osc_message(
+      "/VMC/Ext/Bone/Pos",
+      {OscArgument::string("Head"), OscArgument::float32(0), OscArgument::float32(1.5F), OscArgument::float32(0),
+       OscArgument::float32(x), OscArgument::float32(y), OscArgument::float32(z), OscArgument::float32(w)});
 }
 // An open "a" (jaw and lower lip down, as the network trackers' tests find it) scaled by `openness`.
 std::string vmc_mouth(float openness) {
@@ -114,11 +114,11 @@ TEST_CASE("obs faults: a flood of random, truncated, NaN and valid VMC packets",
   std::mt19937 random(16);
   send_for(port, 5.0, 10000, [&](int i) -> std::string {
     switch (i % 10) {
-      case 6: return valid.substr(0, random() % valid.size());                      // truncated
+      case 6: return valid.substr(0, random() % valid.size());                     // truncated
       case 7: return encode_osc_bundle({vmc_blend("jawOpen", nan), vmc_apply()});  // a NaN blendshape
       case 8: return encode_osc_bundle({vmc_head(nan, 0, 0, 1)});                  // a NaN head rotation
       case 9: return valid;
-      default: {                                                                     // random bytes
+      default: {  // random bytes
         std::string bytes(random() % 1500, '\0');
         for (char& c : bytes) c = static_cast<char>(random());
         if (i % 20 == 1) bytes.replace(0, std::min<std::size_t>(bytes.size(), 8), "#bundle");
@@ -134,7 +134,7 @@ TEST_CASE("obs faults: a flood of random, truncated, NaN and valid VMC packets",
   CHECK(status.find("bad packets dropped") != std::string::npos);
   // The pose survived the flood: the mouth still opens and closes with valid packets.
   const Image open = render_while_sending(avatar.get(), port, vmc_mouth(1.0F),
-                                         [&](const Image& i) { return max_difference(i, closed) > 40; });
+                                          [&](const Image& i) { return max_difference(i, closed) > 40; });
   CHECK(max_difference(open, closed) > 40);
   const Image closed_again = render_while_sending(avatar.get(), port, vmc_mouth(0.0F),
                                                   [&](const Image& i) { return max_difference(i, closed) <= 2; });

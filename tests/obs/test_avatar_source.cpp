@@ -75,7 +75,8 @@ TEST_CASE("obs: the source renders a pose like the CLI and is transparent around
   const Image expected = render_with_cli(model, kPose, "fast");
   Avatar avatar(still_settings(model, kPose));
   CHECK(obs_source_get_width(avatar.source.get()) == 512);
-  const Image shown = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  const Image shown =
+      settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
   const int difference = max_difference(shown, expected);
   INFO("max difference to `tha4 render`: " << difference);
   CHECK(difference <= 2);
@@ -88,7 +89,6 @@ TEST_CASE("obs: the source renders a pose like the CLI and is transparent around
   if (const char* dump = std::getenv("THA4_OBS_DUMP")) write_png(shown, std::string(dump) + "/offscreen.png");
 }
 
-
 TEST_CASE("obs: the GPU path's staging texture and sRGB conversion keep the frame's bytes", "[obs][gpu-path]") {
   // The OBS half of the CUDA zero-copy path (plugin/obs/avatar_texture.h): frames land in a GS_RGBA_UNORM
   // staging texture, as CUDA writes them, and one draw converts it into the sRGB texture that is shown.
@@ -98,7 +98,8 @@ TEST_CASE("obs: the GPU path's staging texture and sRGB conversion keep the fram
   const std::string model = model_folder("lambda_00");
   const Image expected = render_with_cli(model, kPose, "fast");
   Avatar avatar(still_settings(model, kPose));
-  const Image shown = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  const Image shown =
+      settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
   const int difference = max_difference(shown, expected);
   INFO("max difference to `tha4 render`: " << difference);
   CHECK(difference <= 1);
@@ -169,7 +170,8 @@ TEST_CASE("obs: pose model and engine changes reach the output", "[obs]") {
   const std::string other_pose = "head_x=-0.5, eye_happy_wink=1, mouth_iii=0.8";
   Avatar avatar(still_settings(lambda_00, kPose));
   const auto shows = [&](const Image& expected) {
-    const Image shown = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+    const Image shown =
+        settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
     const int difference = max_difference(shown, expected);
     INFO("max difference " << difference);
     return difference <= 2;
@@ -228,9 +230,11 @@ TEST_CASE("obs: a corrupt model shows the error and the still character and reco
   CHECK(opaque > 30000);
   CHECK(worst <= 1);
   // Fixing the setting recovers without recreating the source.
-  avatar.source.update([&](obs_data_t* s) { obs_data_set_string(s, "model_folder", model_folder("lambda_00").c_str()); });
+  avatar.source.update(
+      [&](obs_data_t* s) { obs_data_set_string(s, "model_folder", model_folder("lambda_00").c_str()); });
   const Image expected = render_with_cli(model_folder("lambda_00"), kPose, "fast");
-  const Image shown = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  const Image shown =
+      settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
   CHECK(max_difference(shown, expected) <= 2);
   CHECK(wait_until([&] { return status_line(avatar.source.get()).find("Running") != std::string::npos; }, 10s));
   fs::remove_all(broken);
@@ -259,7 +263,8 @@ TEST_CASE("obs: a distilled character renders and a distillation in progress sho
   const fs::path running = fs::temp_directory_path() / ("tha4-obs-distilling-" + std::to_string(::getpid()));
   fs::remove_all(running);
   fs::create_directories(running);
-  for (const char* part : {"face_morpher", "body_morpher"}) fs::copy(prefix / part, running / part, fs::copy_options::recursive);
+  for (const char* part : {"face_morpher", "body_morpher"})
+    fs::copy(prefix / part, running / part, fs::copy_options::recursive);
   Avatar avatar(still_settings(running.string(), kPose));
   std::string status;
   CHECK(wait_until(
@@ -277,10 +282,12 @@ TEST_CASE("obs: a distilled character renders and a distillation in progress sho
   CHECK(wait_until(
       [&] {
         status = status_line(avatar.source.get());
-        return status.find("distillation in progress") == std::string::npos && status.find("Running") != std::string::npos;
+        return status.find("distillation in progress") == std::string::npos &&
+               status.find("Running") != std::string::npos;
       },
       30s));
-  const Image finished = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  const Image finished =
+      settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
   CHECK(max_difference(finished, expected) <= 2);
   fs::remove_all(running);
 }
@@ -313,7 +320,8 @@ TEST_CASE("obs: create and destroy loops and a settings storm neither crash nor 
     obs_data_set_string(s, "tracking_input", "none");
   });
   const Image expected = render_with_cli(lambda_00, final_pose, "fast");
-  const Image shown = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  const Image shown =
+      settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
   CHECK(max_difference(shown, expected) <= 2);
   // main() then shuts libobs down and fails the run if libobs counts a leaked allocation.
 }
@@ -327,8 +335,12 @@ TEST_CASE("obs: a slow engine lowers the avatar's frame rate but never OBS's", "
   obs_data_release(settings);
   obs_set_output_source(0, avatar.get());
   // Until the first frame is finished (a sanitizer build renders far slower than 400 ms).
-  CHECK(wait_until([&] { return status_line(avatar.get()).find(" frames/s, 0.0 ms") == std::string::npos &&
-                                status_line(avatar.get()).find(" frames/s") != std::string::npos; }, 120s));
+  CHECK(wait_until(
+      [&] {
+        return status_line(avatar.get()).find(" frames/s, 0.0 ms") == std::string::npos &&
+               status_line(avatar.get()).find(" frames/s") != std::string::npos;
+      },
+      120s));
 
   OutputCapture capture;
   const std::uint32_t lagged_before = obs_get_lagged_frames();
@@ -385,8 +397,9 @@ TEST_CASE("obs: expression hotkeys layer a preset while held", "[obs]") {
   Avatar avatar(still_settings(model, ""));
   const Image rest = render_with_cli(model, "", "fast");
   const auto settled_to = [&](const Image& expected) {
-    return max_difference(settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; }),
-                          expected) <= 2;
+    return max_difference(
+               settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; }),
+               expected) <= 2;
   };
   CHECK(settled_to(rest));
   const obs_hotkey_id surprised = find_hotkey("tha4_avatar.expression.surprised");
@@ -435,7 +448,8 @@ TEST_CASE("obs: lip sync opens the mouth with a voice and keeps it shut in silen
   obs_data_set_string(settings, "audio_source", "microphone");
   Avatar avatar(settings);
   const Image rest = render_with_cli(model, "", "fast");
-  const Image silent = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, rest) <= 2; });
+  const Image silent =
+      settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, rest) <= 2; });
   CHECK(max_difference(silent, rest) <= 2);
   tone->voiced = true;
   Image speaking;
@@ -446,7 +460,8 @@ TEST_CASE("obs: lip sync opens the mouth with a voice and keeps it shut in silen
       },
       30s));
   tone->voiced = false;
-  const Image closed = settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, rest) <= 2; });
+  const Image closed =
+      settled_render(avatar.source.get(), [&](const Image& i) { return max_difference(i, rest) <= 2; });
   CHECK(max_difference(closed, rest) <= 2);
 }
 
@@ -496,7 +511,8 @@ TEST_CASE("obs: a camera that is gone and a port in use are reported and the ava
       30s));
   INFO("camera status: " << status);
   const Image expected = render_with_cli(model, kPose, "fast");
-  const Image shown = settled_render(camera_avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  const Image shown =
+      settled_render(camera_avatar.source.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
   CHECK(max_difference(shown, expected) <= 2);
 
   // Two avatars cannot both listen on one VMC port: the second says so.

@@ -51,12 +51,18 @@ int main(int argc, char** argv) {
       return 2;
     }
     const char* value = argv[++i];
-    if (arg == "--port") port = std::atoi(value);
-    else if (arg == "--seconds") seconds = std::atof(value);
-    else if (arg == "--fps") fps = std::atof(value);
-    else if (arg == "--yaw") yaw_amplitude_deg = std::atof(value);
-    else if (arg == "--head-hz") head_hz = std::atof(value);
-    else if (arg == "--mouth-hz") mouth_hz = std::atof(value);
+    if (arg == "--port")
+      port = std::atoi(value);
+    else if (arg == "--seconds")
+      seconds = std::atof(value);
+    else if (arg == "--fps")
+      fps = std::atof(value);
+    else if (arg == "--yaw")
+      yaw_amplitude_deg = std::atof(value);
+    else if (arg == "--head-hz")
+      head_hz = std::atof(value);
+    else if (arg == "--mouth-hz")
+      mouth_hz = std::atof(value);
     else {
       usage(argv[0]);
       return 2;
@@ -104,10 +110,12 @@ int main(int argc, char** argv) {
         encode_osc_message("/VMC/Ext/Blend/Val", {OscArgument::string("jawOpen"), OscArgument::float32(jaw)}),
         encode_osc_message("/VMC/Ext/Blend/Apply", {}),
     });
-    const ssize_t n = ::sendto(sock, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&to),
-                               sizeof to);
-    if (n == static_cast<ssize_t>(packet.size())) ++sent;
-    else ++failed;  // ECONNREFUSED before OBS listens is expected on loopback
+    const ssize_t n =
+        ::sendto(sock, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    if (n == static_cast<ssize_t>(packet.size()))
+      ++sent;
+    else
+      ++failed;  // ECONNREFUSED before OBS listens is expected on loopback
     if (static_cast<int>(t) != last_report) {
       last_report = static_cast<int>(t);
       std::printf("vmc_script_sender: t=%.1fs yaw=%+.1f deg jawOpen=%.2f sent=%ld\n", t, yaw_deg, jaw, sent);

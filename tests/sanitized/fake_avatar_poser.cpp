@@ -14,9 +14,7 @@
 namespace tha4::avatar {
 namespace {
 
-std::uint8_t to_byte(float value) {
-  return static_cast<std::uint8_t>(std::clamp(value, 0.0F, 1.0F) * 255.0F + 0.5F);
-}
+std::uint8_t to_byte(float value) { return static_cast<std::uint8_t>(std::clamp(value, 0.0F, 1.0F) * 255.0F + 0.5F); }
 
 float pose_value(const Pose& pose, std::string_view name) {
   return pose[static_cast<std::size_t>(find_pose_parameter(name).value())];

@@ -49,9 +49,10 @@ std::string vmc_mouth_packet(float openness) {
 class Loop {
  public:
   template <class Body>
-  Loop(std::atomic<bool>& stop, Body body) : thread_([&stop, body]() mutable {
-      while (!stop.load()) body();
-    }) {}
+  Loop(std::atomic<bool>& stop, Body body)
+      : thread_([&stop, body]() mutable {
+          while (!stop.load()) body();
+        }) {}
   ~Loop() { thread_.join(); }
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
@@ -64,8 +65,7 @@ class Loop {
 
 TEST_CASE("runtime threads: frames, settings, commands and status on four threads at once", "[threads]") {
   std::atomic<int> log_lines{0};
-  AvatarRuntime runtime([&](LogLevel, const std::string&) { log_lines.fetch_add(1); },
-                        {{"happy", {}, {}}});
+  AvatarRuntime runtime([&](LogLevel, const std::string&) { log_lines.fetch_add(1); }, {{"happy", {}, {}}});
   AvatarSettings settings = fake_model_settings();
   runtime.apply_settings(settings);
   runtime.set_showing(true);
@@ -173,8 +173,8 @@ TEST_CASE("runtime threads: a model that fails to load shows the placeholder and
   settings.model_folder = "fake-model";
   runtime.apply_settings(settings);
   CHECK(eventually([&] { return runtime.status().state == RuntimeState::kRunning; }, std::chrono::seconds(20)));
-  CHECK(eventually([&] { return runtime.try_take_frame(frame) && frame.pixels.at(3) == 255; },
-                   std::chrono::seconds(20)));
+  CHECK(
+      eventually([&] { return runtime.try_take_frame(frame) && frame.pixels.at(3) == 255; }, std::chrono::seconds(20)));
 }
 
 TEST_CASE("runtime threads: a still avatar costs a few compositions a second and a hotkey wakes it at once",
@@ -194,6 +194,5 @@ TEST_CASE("runtime threads: a still avatar costs a few compositions a second and
   CHECK_FALSE(runtime.try_take_frame(frame));  // nothing moved, so nothing new was rendered
 
   runtime.set_expression_active("happy", true);
-  CHECK(eventually([&] { return runtime.try_take_frame(frame) && frame.pixels.at(0) > 0; },
-                   std::chrono::seconds(5)));
+  CHECK(eventually([&] { return runtime.try_take_frame(frame) && frame.pixels.at(0) > 0; }, std::chrono::seconds(5)));
 }

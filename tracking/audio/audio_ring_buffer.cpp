@@ -53,7 +53,8 @@ void AudioRingBuffer::push(const float* const* planes, int channels, int frames,
 void AudioRingBuffer::push_interleaved(const float* samples, int channels, int frames, int sample_rate) {
   if (samples == nullptr) return;
   push_downmixed(channels, frames, sample_rate, [samples, channels](int channel, int frame) {
-    return samples[static_cast<std::size_t>(frame) * static_cast<std::size_t>(channels) + static_cast<std::size_t>(channel)];
+    return samples[static_cast<std::size_t>(frame) * static_cast<std::size_t>(channels) +
+                   static_cast<std::size_t>(channel)];
   });
 }
 

@@ -29,7 +29,8 @@ std::vector<float> design_low_pass(int factor) {
     sum += taps[static_cast<std::size_t>(i)];
   }
   std::vector<float> normalised(taps.size());  // unity gain at DC
-  std::transform(taps.begin(), taps.end(), normalised.begin(), [sum](double tap) { return static_cast<float>(tap / sum); });
+  std::transform(taps.begin(), taps.end(), normalised.begin(),
+                 [sum](double tap) { return static_cast<float>(tap / sum); });
   return normalised;
 }
 

@@ -28,7 +28,8 @@ FormantEstimator::FormantEstimator(int sample_rate, int frame_samples)
     : sample_rate_(sample_rate), order_(std::clamp(static_cast<int>(std::lround(sample_rate / 1000.0)) + 2, 8, 20)) {
   const auto n = static_cast<std::size_t>(std::max(frame_samples, order_ + 1));
   window_.resize(n);
-  for (std::size_t i = 0; i < n; ++i) window_[i] = 0.54 - 0.46 * std::cos(2.0 * kPi * static_cast<double>(i) / static_cast<double>(n - 1));
+  for (std::size_t i = 0; i < n; ++i)
+    window_[i] = 0.54 - 0.46 * std::cos(2.0 * kPi * static_cast<double>(i) / static_cast<double>(n - 1));
   emphasised_.resize(n);
   autocorrelation_.resize(static_cast<std::size_t>(order_) + 1);
   lpc_.resize(static_cast<std::size_t>(order_) + 1);
@@ -71,7 +72,8 @@ bool FormantEstimator::fit_lpc() {
   const std::size_t n = emphasised_.size();
   for (int lag = 0; lag <= order_; ++lag) {
     double sum = 0.0;
-    for (std::size_t i = static_cast<std::size_t>(lag); i < n; ++i) sum += emphasised_[i] * emphasised_[i - static_cast<std::size_t>(lag)];
+    for (std::size_t i = static_cast<std::size_t>(lag); i < n; ++i)
+      sum += emphasised_[i] * emphasised_[i - static_cast<std::size_t>(lag)];
     autocorrelation_[static_cast<std::size_t>(lag)] = sum;
   }
   if (!(autocorrelation_[0] > 1e-20) || !std::isfinite(autocorrelation_[0])) return false;
@@ -82,10 +84,12 @@ bool FormantEstimator::fit_lpc() {
   double error = autocorrelation_[0];
   for (int i = 1; i <= order_; ++i) {
     double accumulator = autocorrelation_[static_cast<std::size_t>(i)];
-    for (int j = 1; j < i; ++j) accumulator += lpc_[static_cast<std::size_t>(j)] * autocorrelation_[static_cast<std::size_t>(i - j)];
+    for (int j = 1; j < i; ++j)
+      accumulator += lpc_[static_cast<std::size_t>(j)] * autocorrelation_[static_cast<std::size_t>(i - j)];
     const double reflection = -accumulator / error;
     std::copy(lpc_.begin(), lpc_.end(), scratch_.begin());
-    for (int j = 1; j < i; ++j) lpc_[static_cast<std::size_t>(j)] += reflection * scratch_[static_cast<std::size_t>(i - j)];
+    for (int j = 1; j < i; ++j)
+      lpc_[static_cast<std::size_t>(j)] += reflection * scratch_[static_cast<std::size_t>(i - j)];
     lpc_[static_cast<std::size_t>(i)] = reflection;
     error *= 1.0 - reflection * reflection;
     if (!(error > 0.0)) return false;
@@ -120,7 +124,8 @@ bool FormantEstimator::find_roots() {
     if (largest_step < kRootTolerance) return true;
   }
   // Not fully converged: the roots are still usable if they are finite (formants need ~1 Hz precision).
-  return std::all_of(roots_.begin(), roots_.end(), [](const std::complex<double>& r) { return std::isfinite(r.real()) && std::isfinite(r.imag()); });
+  return std::all_of(roots_.begin(), roots_.end(),
+                     [](const std::complex<double>& r) { return std::isfinite(r.real()) && std::isfinite(r.imag()); });
 }
 
 }  // namespace tha4::tracking

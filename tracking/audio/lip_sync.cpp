@@ -76,7 +76,8 @@ class LipSync::Analysis {
       diagnostics_.f2_hz = features.formants.found ? features.formants.f2_hz : 0.0f;
     }
     diagnostics_.frames_analysed += frames;
-    decimated_.erase(decimated_.begin(), decimated_.begin() + static_cast<std::ptrdiff_t>(std::min(start, decimated_.size())));
+    decimated_.erase(decimated_.begin(),
+                     decimated_.begin() + static_cast<std::ptrdiff_t>(std::min(start, decimated_.size())));
     return frames;
   }
 

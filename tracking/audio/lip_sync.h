@@ -17,11 +17,11 @@ namespace tha4::tracking {
 
 // What the analysis saw in the latest frame (for a level meter in the settings UI, and for tests).
 struct LipSyncDiagnostics {
-  int analysis_rate = 0;           // Hz after decimation; 0 before any audio
-  float level_db = -120.0f;        // after gain
-  float gate_db = -50.0f;          // effective gate: the setting, or higher above the noise floor
+  int analysis_rate = 0;     // Hz after decimation; 0 before any audio
+  float level_db = -120.0f;  // after gain
+  float gate_db = -50.0f;    // effective gate: the setting, or higher above the noise floor
   float periodicity = 0.0f;
-  float f1_hz = 0.0f;              // 0 when no formants were found
+  float f1_hz = 0.0f;  // 0 when no formants were found
   float f2_hz = 0.0f;
   std::uint64_t frames_analysed = 0;
   std::uint64_t samples_dropped = 0;

@@ -11,9 +11,11 @@ float unit_or_zero(float value) { return std::isfinite(value) ? std::clamp(value
 
 const std::array<std::size_t, 5>& vowel_pose_indices() {
   static const std::array<std::size_t, 5> indices = [] {
-    constexpr std::array<std::string_view, 5> kNames = {"mouth_aaa", "mouth_iii", "mouth_uuu", "mouth_eee", "mouth_ooo"};
+    constexpr std::array<std::string_view, 5> kNames = {"mouth_aaa", "mouth_iii", "mouth_uuu", "mouth_eee",
+                                                        "mouth_ooo"};
     std::array<std::size_t, 5> found{};
-    for (std::size_t k = 0; k < kNames.size(); ++k) found[k] = static_cast<std::size_t>(find_pose_parameter(kNames[k]).value());
+    for (std::size_t k = 0; k < kNames.size(); ++k)
+      found[k] = static_cast<std::size_t>(find_pose_parameter(kNames[k]).value());
     return found;
   }();
   return indices;

@@ -8,9 +8,9 @@
 namespace tha4::tracking {
 
 struct MouthShape {
-  float openness = 0.0f;           // 0 closed .. 1 fully open, from loudness
-  std::array<float, 5> vowels{};   // aaa iii uuu eee ooo, each 0..1, sum <= 1: which shape the opening takes
-  bool voiced = false;             // the latest frame was above the noise gate
+  float openness = 0.0f;          // 0 closed .. 1 fully open, from loudness
+  std::array<float, 5> vowels{};  // aaa iii uuu eee ooo, each 0..1, sum <= 1: which shape the opening takes
+  bool voiced = false;            // the latest frame was above the noise gate
 };
 
 // Writes openness × vowels into mouth_aaa..mouth_ooo, blended with what is already there (tracking):

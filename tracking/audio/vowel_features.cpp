@@ -12,7 +12,9 @@ constexpr double kMinPitchHz = 80.0;
 constexpr double kMaxPitchHz = 500.0;
 constexpr float kSilenceDbfs = -120.0f;
 
-int samples_for(double seconds, int sample_rate) { return std::max(1, static_cast<int>(std::lround(seconds * sample_rate))); }
+int samples_for(double seconds, int sample_rate) {
+  return std::max(1, static_cast<int>(std::lround(seconds * sample_rate)));
+}
 
 }  // namespace
 

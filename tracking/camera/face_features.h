@@ -12,7 +12,7 @@ namespace tha4::tracking {
 
 // "image_left" is the left of the unmirrored picture: iBUG eye 36-41 and brow 17-21, the subject's right.
 struct FaceFeatures {
-  double eye_aspect_image_left = 0.0;   // eye aspect ratio (Soukupova & Cech): lid gap / eye width
+  double eye_aspect_image_left = 0.0;  // eye aspect ratio (Soukupova & Cech): lid gap / eye width
   double eye_aspect_image_right = 0.0;
   double mouth_aspect = 0.0;            // inner lip gap / inner mouth width
   double mouth_width = 0.0;             // outer mouth corners

@@ -16,8 +16,8 @@ namespace landmark {
 constexpr int kBrowImageLeftFirst = 17;   // 17-21, outer to inner
 constexpr int kBrowImageRightFirst = 22;  // 22-26, inner to outer
 constexpr int kBrowPoints = 5;
-constexpr int kEyeImageLeftFirst = 36;    // 36 outer corner, 37-38 upper lid, 39 inner corner, 40-41 lower lid
-constexpr int kEyeImageRightFirst = 42;   // 42 inner corner, 43-44 upper lid, 45 outer corner, 46-47 lower lid
+constexpr int kEyeImageLeftFirst = 36;   // 36 outer corner, 37-38 upper lid, 39 inner corner, 40-41 lower lid
+constexpr int kEyeImageRightFirst = 42;  // 42 inner corner, 43-44 upper lid, 45 outer corner, 46-47 lower lid
 constexpr int kEyePoints = 6;
 constexpr int kEyeImageLeftOuter = 36;
 constexpr int kEyeImageRightOuter = 45;

@@ -36,7 +36,8 @@ std::unique_ptr<VideoCaptureSource> VideoCaptureSource::open_file(const std::fil
   if (!std::filesystem::exists(path, error)) throw FrameSourceError("no such video: " + path.string());
   cv::VideoCapture capture(path.string());
   if (!capture.isOpened()) throw FrameSourceError("cannot open video " + path.string());
-  return std::unique_ptr<VideoCaptureSource>(new VideoCaptureSource(std::move(capture), path.string(), live, paced && !live));
+  return std::unique_ptr<VideoCaptureSource>(
+      new VideoCaptureSource(std::move(capture), path.string(), live, paced && !live));
 }
 
 FrameStatus VideoCaptureSource::read(Frame& frame) {

@@ -12,8 +12,8 @@
 namespace tha4::tracking {
 
 struct HeadPose {
-  cv::Matx33d rotation;    // model -> camera; camera x right, y down, z forward; identity for a frontal face
-  cv::Vec3d translation;   // model origin in the camera frame, about mm
+  cv::Matx33d rotation;              // model -> camera; camera x right, y down, z forward; identity for a frontal face
+  cv::Vec3d translation;             // model origin in the camera frame, about mm
   double reprojection_rms_px = 0.0;  // of the rigid landmarks
   // The model's inter-ocular distance (91 mm) in pixels at the head's depth: the face's size without the
   // foreshortening of a turned head, the yardstick for the reprojection error.

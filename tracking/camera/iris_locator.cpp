@@ -63,7 +63,8 @@ std::optional<cv::Point2f> locate_pupil(const cv::Mat& gray, const FaceLandmarks
     }
   }
   // Landmarks, like dlib, put pixel centres at integer coordinates.
-  return cv::Point2f(static_cast<float>(bounds.x + x_sum / weight_sum), static_cast<float>(bounds.y + y_sum / weight_sum));
+  return cv::Point2f(static_cast<float>(bounds.x + x_sum / weight_sum),
+                     static_cast<float>(bounds.y + y_sum / weight_sum));
 }
 
 }  // namespace tha4::tracking

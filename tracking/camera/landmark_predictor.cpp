@@ -75,7 +75,8 @@ LandmarkPredictor::LandmarkPredictor(const std::filesystem::path& model_file) {
 
   mean_shape_.assign(file.mean_shape.begin(), file.mean_shape.end());
   splits_.reserve(static_cast<std::size_t>(cascades_) * trees_per_cascade_ * splits_per_tree_);
-  leaf_shifts_.reserve(static_cast<std::size_t>(cascades_) * trees_per_cascade_ * (splits_per_tree_ + 1) * kShapeValues);
+  leaf_shifts_.reserve(static_cast<std::size_t>(cascades_) * trees_per_cascade_ * (splits_per_tree_ + 1) *
+                       kShapeValues);
   for (int c = 0; c < cascades_; ++c) {
     const auto& forest = file.forests[c];
     require(static_cast<int>(forest.size()) == trees_per_cascade_, model_file, "cascades differ in size");
@@ -90,7 +91,8 @@ LandmarkPredictor::LandmarkPredictor(const std::filesystem::path& model_file) {
         require(split.idx1 < static_cast<unsigned long>(pixels_per_cascade_) &&
                     split.idx2 < static_cast<unsigned long>(pixels_per_cascade_),
                 model_file, "a split reads outside the feature pool");
-        splits_.push_back({static_cast<std::uint16_t>(split.idx1), static_cast<std::uint16_t>(split.idx2), split.thresh});
+        splits_.push_back(
+            {static_cast<std::uint16_t>(split.idx1), static_cast<std::uint16_t>(split.idx2), split.thresh});
       }
       for (const auto& leaf : tree.leaf_values) {
         require(leaf.size() == kShapeValues, model_file, "a leaf is not a 68-point shift");
@@ -174,7 +176,8 @@ FaceLandmarks LandmarkPredictor::predict(const cv::Mat& gray, const cv::Rect& fa
     for (int t = 0; t < trees_per_cascade_; ++t) {
       if (t + kLeafPrefetchDistance < trees_per_cascade_) {
         const char* ahead = reinterpret_cast<const char*>(leaves[t + kLeafPrefetchDistance]);
-        for (std::size_t offset = 0; offset < kShapeValues * sizeof(float); offset += kCacheLine) prefetch(ahead + offset);
+        for (std::size_t offset = 0; offset < kShapeValues * sizeof(float); offset += kCacheLine)
+          prefetch(ahead + offset);
       }
       const float* leaf = leaves[t];
       for (int k = 0; k < kShapeValues; ++k) shape[k] += leaf[k];

@@ -42,11 +42,11 @@ class LandmarkPredictor {
   int trees_per_cascade_ = 0;
   int splits_per_tree_ = 0;  // a full binary tree: splits_per_tree_ + 1 leaves
   int pixels_per_cascade_ = 0;
-  std::vector<float> mean_shape_;         // 136 values (x0, y0, x1, ...) in the unit face box
-  std::vector<Split> splits_;             // [cascade][tree][split]
-  std::vector<float> leaf_shifts_;        // [cascade][tree][leaf][136]
+  std::vector<float> mean_shape_;             // 136 values (x0, y0, x1, ...) in the unit face box
+  std::vector<Split> splits_;                 // [cascade][tree][split]
+  std::vector<float> leaf_shifts_;            // [cascade][tree][leaf][136]
   std::vector<std::uint16_t> pixel_anchors_;  // [cascade][pixel]: the mean-shape point each sample hangs on
-  std::vector<float> pixel_offsets_;      // [cascade][pixel][2]: its offset from that point in the mean shape
+  std::vector<float> pixel_offsets_;          // [cascade][pixel][2]: its offset from that point in the mean shape
 };
 
 }  // namespace tha4::tracking

@@ -100,8 +100,8 @@ std::optional<FaceObservation> LandmarkTracker::follow(const cv::Mat& gray) {
   const cv::Rect box = face_box_from_landmarks(guide);
   // The landmarks would stay on the background after a cut or when the face leaves; the box's content
   // changing at once gives that away long before the periodic re-detection.
-  const bool appearance_changed = thumbnail_correlation(previous_thumbnail_, face_thumbnail(gray, box)) <
-                                  detection_.min_appearance_correlation;
+  const bool appearance_changed =
+      thumbnail_correlation(previous_thumbnail_, face_thumbnail(gray, box)) < detection_.min_appearance_correlation;
   ++frames_since_detection_;
   std::optional<Redetection> detection;
   if (appearance_changed || frames_since_detection_ >= detection_.redetect_every_frames) {

@@ -14,8 +14,9 @@ namespace {
 
 // Every scalar feature, so calibration and adaptation treat them alike.
 constexpr std::array<double FaceFeatures::*, 7> kScalarFeatures{
-    &FaceFeatures::eye_aspect_image_left,  &FaceFeatures::eye_aspect_image_right, &FaceFeatures::mouth_aspect,
-    &FaceFeatures::mouth_width,            &FaceFeatures::mouth_corner_lift,      &FaceFeatures::brow_height_image_left,
+    &FaceFeatures::eye_aspect_image_left,  &FaceFeatures::eye_aspect_image_right,
+    &FaceFeatures::mouth_aspect,           &FaceFeatures::mouth_width,
+    &FaceFeatures::mouth_corner_lift,      &FaceFeatures::brow_height_image_left,
     &FaceFeatures::brow_height_image_right};
 
 double median(std::vector<double> values) {
@@ -131,7 +132,8 @@ void NeutralCalibration::adapt(const FaceFeatures& features, const cv::Matx33d& 
   for (double FaceFeatures::*feature : kScalarFeatures) {
     neutral.features.*feature += weight * (features.*feature - neutral.features.*feature);
   }
-  if (features.iris && neutral.features.iris) *neutral.features.iris += weight * (*features.iris - *neutral.features.iris);
+  if (features.iris && neutral.features.iris)
+    *neutral.features.iris += weight * (*features.iris - *neutral.features.iris);
   neutral.rotation = nearest_rotation((1.0 - weight) * neutral.rotation + weight * rotation);
 }
 

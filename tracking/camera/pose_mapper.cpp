@@ -29,7 +29,8 @@ struct PoseIndices {
   const Pair eye_wink{index_of("eye_wink_left"), index_of("eye_wink_right")};
   const Pair eye_happy_wink{index_of("eye_happy_wink_left"), index_of("eye_happy_wink_right")};
   const Pair eye_surprised{index_of("eye_surprised_left"), index_of("eye_surprised_right")};
-  const Pair eye_raised_lower_eyelid{index_of("eye_raised_lower_eyelid_left"), index_of("eye_raised_lower_eyelid_right")};
+  const Pair eye_raised_lower_eyelid{index_of("eye_raised_lower_eyelid_left"),
+                                     index_of("eye_raised_lower_eyelid_right")};
   const Pair iris_small{index_of("iris_small_left"), index_of("iris_small_right")};
   const int mouth_aaa = index_of("mouth_aaa");
   const int mouth_iii = index_of("mouth_iii");
@@ -62,27 +63,27 @@ const PoseIndices::Pair& eyebrow_down_pair(EyebrowDownMode mode) {
 }
 
 // Formula constants of the mapping (tracking recipe §3.3), in units of the relative feature change.
-constexpr double kSmileFullLift = 0.06;      // corner lift above neutral that reads as a full smile
-constexpr double kFrownFullDrop = 0.04;      // corner drop below neutral that reads as fully lowered corners
-constexpr double kSmileDegreeMin = 0.4;      // THA4 smile_threshold_min / max: smile -> happy eyes and brows
+constexpr double kSmileFullLift = 0.06;  // corner lift above neutral that reads as a full smile
+constexpr double kFrownFullDrop = 0.04;  // corner drop below neutral that reads as fully lowered corners
+constexpr double kSmileDegreeMin = 0.4;  // THA4 smile_threshold_min / max: smile -> happy eyes and brows
 constexpr double kSmileDegreeMax = 0.6;
-constexpr double kSurprisedStart = 1.1;      // eye aspect / neutral where eyes start to read as wide
+constexpr double kSurprisedStart = 1.1;  // eye aspect / neutral where eyes start to read as wide
 constexpr double kSurprisedSpan = 0.3;
-constexpr double kLowerLidStart = 0.15;      // relative eye narrowing before a smile lifts the lower lid
-constexpr double kBrowRaisedFull = 0.25;     // relative brow height change for a full raise
-constexpr double kBrowDownFull = 0.15;       // and for a full lowering
+constexpr double kLowerLidStart = 0.15;   // relative eye narrowing before a smile lifts the lower lid
+constexpr double kBrowRaisedFull = 0.25;  // relative brow height change for a full raise
+constexpr double kBrowDownFull = 0.15;    // and for a full lowering
 // Landmark noise on a still face (sensor noise, 0.3 px sway; 5 test portraits): brow height 1.1-2.3%
 // (relative), corner lift 0.002-0.005 (inter-ocular units). Twice that reads as no movement.
 constexpr double kBrowDeadZone = 0.04;
 constexpr double kCornerDeadZone = 0.008;
-constexpr double kMouthOpenStart = 0.08;     // mouth aspect above neutral: open starts here ...
-constexpr double kMouthOpenFull = 0.45;      // ... and is full here
-constexpr double kMouthWideStart = 1.02;     // mouth width / neutral above which an open mouth reads "iii"
-constexpr double kMouthNarrowStart = 0.98;   // and below which it reads "ooo" (open) or "uuu" (barely open)
+constexpr double kMouthOpenStart = 0.08;    // mouth aspect above neutral: open starts here ...
+constexpr double kMouthOpenFull = 0.45;     // ... and is full here
+constexpr double kMouthWideStart = 1.02;    // mouth width / neutral above which an open mouth reads "iii"
+constexpr double kMouthNarrowStart = 0.98;  // and below which it reads "ooo" (open) or "uuu" (barely open)
 constexpr double kMouthShapeSpan = 0.12;
-constexpr double kGazeFullX = 0.35;          // iris x change (eye half-widths) for a full sideways look
-constexpr double kGazeFullY = 0.12;          // iris y change (eye widths) for a full look up or down
-constexpr double kGazeHoldClosure = 0.3;     // eyes closing more than this: the dark centroid is the lid, hold gaze
+constexpr double kGazeFullX = 0.35;       // iris x change (eye half-widths) for a full sideways look
+constexpr double kGazeFullY = 0.12;       // iris y change (eye widths) for a full look up or down
+constexpr double kGazeHoldClosure = 0.3;  // eyes closing more than this: the dark centroid is the lid, hold gaze
 
 // 0 inside +-zone; outside it, the distance beyond the zone's edge.
 double dead_zone_shift(double value, double zone) {

@@ -29,7 +29,7 @@ struct DetectionSettings {
   // Megamind.avi as 2 x 100 px (200 px) at half the cost.
   double redetect_crop_factor = 1.6;
   double redetect_face_size_px = 90.0;
-  int max_failed_redetections = 2;      // this many failures in a row: the face is lost
+  int max_failed_redetections = 2;  // this many failures in a row: the face is lost
   // Re-detect at once when the face box's content correlates less than this with the previous frame's
   // (a cut, the face leaving, a hand in front). Measured on Megamind.avi: 0.71-1.0 while tracking, -0.12-0.09
   // at its three cuts.

@@ -9,7 +9,6 @@
 namespace tha4::tracking {
 namespace {
 
-
 float clamp01(float x) { return std::clamp(x, 0.0f, 1.0f); }
 
 // Pose indices by name, looked up once in the shared table so a reordering there cannot go unnoticed.
@@ -117,10 +116,12 @@ void write_eyes(const BlendshapeWeights& bs, float degree, const BlendshapePoseC
 void write_irises(const BlendshapeWeights& bs, const BlendshapePoseConverterConfig& config, Pose& pose) {
   using B = Blendshape;
   const PoseIndices& at = indices();
-  const float horizontal = (bs[B::kEyeLookInLeft] - bs[B::kEyeLookOutLeft] - bs[B::kEyeLookInRight] +
-                            bs[B::kEyeLookOutRight]) / 2.0f * config.eye_rotation_factor;
-  const float vertical = (bs[B::kEyeLookUpLeft] + bs[B::kEyeLookUpRight] - bs[B::kEyeLookDownLeft] -
-                          bs[B::kEyeLookDownRight]) / 2.0f * config.eye_rotation_factor;
+  const float horizontal =
+      (bs[B::kEyeLookInLeft] - bs[B::kEyeLookOutLeft] - bs[B::kEyeLookInRight] + bs[B::kEyeLookOutRight]) / 2.0f *
+      config.eye_rotation_factor;
+  const float vertical =
+      (bs[B::kEyeLookUpLeft] + bs[B::kEyeLookUpRight] - bs[B::kEyeLookDownLeft] - bs[B::kEyeLookDownRight]) / 2.0f *
+      config.eye_rotation_factor;
   if (config.tuning.gaze) {
     pose[at.iris_rotation_y] = std::clamp(horizontal, -1.0f, 1.0f);
     pose[at.iris_rotation_x] = std::clamp(vertical, -1.0f, 1.0f);
@@ -180,9 +181,9 @@ void keep_in_range(Pose& pose) {
   const auto& table = pose_parameters();
   for (int i = 0; i < kPoseSize; ++i) {
     float& value = pose[static_cast<std::size_t>(i)];
-    value = std::isfinite(value) ? std::clamp(value, table[static_cast<std::size_t>(i)].min,
-                                              table[static_cast<std::size_t>(i)].max)
-                                 : 0.0f;
+    value = std::isfinite(value)
+                ? std::clamp(value, table[static_cast<std::size_t>(i)].min, table[static_cast<std::size_t>(i)].max)
+                : 0.0f;
   }
 }
 

@@ -5,17 +5,24 @@ namespace {
 
 // In enum order.
 constexpr std::array<std::string_view, kBlendshapeCount> kNames = {
-    "eyeBlinkLeft",     "eyeLookDownLeft",  "eyeLookInLeft",      "eyeLookOutLeft",      "eyeLookUpLeft",
-    "eyeSquintLeft",    "eyeWideLeft",      "eyeBlinkRight",      "eyeLookDownRight",    "eyeLookInRight",
-    "eyeLookOutRight",  "eyeLookUpRight",   "eyeSquintRight",     "eyeWideRight",        "jawForward",
-    "jawLeft",          "jawRight",         "jawOpen",            "mouthClose",          "mouthFunnel",
-    "mouthPucker",      "mouthLeft",        "mouthRight",         "mouthSmileLeft",      "mouthSmileRight",
-    "mouthFrownLeft",   "mouthFrownRight",  "mouthDimpleLeft",    "mouthDimpleRight",    "mouthStretchLeft",
-    "mouthStretchRight", "mouthRollLower",  "mouthRollUpper",     "mouthShrugLower",     "mouthShrugUpper",
-    "mouthPressLeft",   "mouthPressRight",  "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft",
-    "mouthUpperUpRight", "browDownLeft",    "browDownRight",      "browInnerUp",         "browOuterUpLeft",
-    "browOuterUpRight", "cheekPuff",        "cheekSquintLeft",    "cheekSquintRight",    "noseSneerLeft",
-    "noseSneerRight",   "tongueOut",
+    "eyeBlinkLeft",      "eyeLookDownLeft",    "eyeLookInLeft",
+    "eyeLookOutLeft",    "eyeLookUpLeft",      "eyeSquintLeft",
+    "eyeWideLeft",       "eyeBlinkRight",      "eyeLookDownRight",
+    "eyeLookInRight",    "eyeLookOutRight",    "eyeLookUpRight",
+    "eyeSquintRight",    "eyeWideRight",       "jawForward",
+    "jawLeft",           "jawRight",           "jawOpen",
+    "mouthClose",        "mouthFunnel",        "mouthPucker",
+    "mouthLeft",         "mouthRight",         "mouthSmileLeft",
+    "mouthSmileRight",   "mouthFrownLeft",     "mouthFrownRight",
+    "mouthDimpleLeft",   "mouthDimpleRight",   "mouthStretchLeft",
+    "mouthStretchRight", "mouthRollLower",     "mouthRollUpper",
+    "mouthShrugLower",   "mouthShrugUpper",    "mouthPressLeft",
+    "mouthPressRight",   "mouthLowerDownLeft", "mouthLowerDownRight",
+    "mouthUpperUpLeft",  "mouthUpperUpRight",  "browDownLeft",
+    "browDownRight",     "browInnerUp",        "browOuterUpLeft",
+    "browOuterUpRight",  "cheekPuff",          "cheekSquintLeft",
+    "cheekSquintRight",  "noseSneerLeft",      "noseSneerRight",
+    "tongueOut",
 };
 static_assert(static_cast<int>(Blendshape::kTongueOut) + 1 == kBlendshapeCount);
 

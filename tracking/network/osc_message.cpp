@@ -99,12 +99,8 @@ OscError read_argument(char tag, Reader& reader, OscArgument& argument) {
       argument.number = value;
       return OscError::kNone;
     }
-    case 's':
-      argument.type = OscType::kString;
-      return reader.read_string(argument.bytes);
-    case 'b':
-      argument.type = OscType::kBlob;
-      return reader.read_blob(argument.bytes);
+    case 's': argument.type = OscType::kString; return reader.read_string(argument.bytes);
+    case 'b': argument.type = OscType::kBlob; return reader.read_blob(argument.bytes);
     case 'h':
       if (!reader.read_64(bits64)) return OscError::kTruncated;
       argument.type = OscType::kInt64;

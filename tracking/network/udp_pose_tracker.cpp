@@ -23,7 +23,9 @@ UdpPoseTracker::UdpPoseTracker(std::string source_name, const Endpoint& endpoint
       publisher_(converter),
       receiver_(
           receiver_options(endpoint),
-          [this](std::string_view datagram, double arrival) { return protocol_->handle(datagram, arrival, publisher_); },
+          [this](std::string_view datagram, double arrival) {
+            return protocol_->handle(datagram, arrival, publisher_);
+          },
           [this] { protocol_->tick(receiver_); }) {}
 
 std::string UdpPoseTracker::status() const {

@@ -83,8 +83,8 @@ UdpReceiverCounters UdpReceiver::counters() const {
 
 bool UdpReceiver::send_to(const Ipv4Endpoint& destination, std::string_view bytes) const {
   const sockaddr_in address = to_sockaddr(destination);
-  const ssize_t sent = ::sendto(socket_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&address),
-                                sizeof address);
+  const ssize_t sent =
+      ::sendto(socket_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&address), sizeof address);
   return sent == static_cast<ssize_t>(bytes.size());
 }
 

@@ -18,8 +18,8 @@ constexpr double kMinQuaternionNorm = 1e-6;
 char to_lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return to_lower_ascii(x) == to_lower_ascii(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return to_lower_ascii(x) == to_lower_ascii(y); });
 }
 
 struct BlinkPreset {
@@ -64,10 +64,8 @@ double quaternion_norm(const UnityQuaternion& q) {
 }
 
 UnityQuaternion multiply(const UnityQuaternion& a, const UnityQuaternion& b) {
-  return UnityQuaternion{a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
-                         a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
-                         a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w,
-                         a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z};
+  return UnityQuaternion{a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y, a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
+                         a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w, a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z};
 }
 
 }  // namespace
