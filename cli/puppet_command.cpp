@@ -7,6 +7,7 @@
 #include "tracking/camera/face_tracking_pipeline.h"
 #include "tracking/camera/frame_source.h"
 #include "tracking/network/ifacialmocap_tracker.h"
+#include "tracking/network/openseeface_tracker.h"
 #include "tracking/network/vmc_tracker.h"
 
 #include <opencv2/imgproc.hpp>
@@ -31,6 +32,7 @@ struct PuppetOptions {
   int camera = -1;
   std::string ifacialmocap;
   int vmc_port = -1;
+  int openseeface_port = -1;
   std::string output = "puppet.mp4";
   std::string trace;
   double seconds = 10.0;  // live inputs only
@@ -157,9 +159,12 @@ class NetworkInput final : public PuppetInput {
 };
 
 std::unique_ptr<PuppetInput> open_input(const PuppetOptions& options) {
-  const int chosen =
-      !options.video.empty() + (options.camera >= 0) + !options.ifacialmocap.empty() + (options.vmc_port >= 0);
-  if (chosen != 1) throw Error("choose exactly one input: --video FILE, --camera N, --ifacialmocap IP or --vmc PORT");
+  const int chosen = !options.video.empty() + (options.camera >= 0) + !options.ifacialmocap.empty() +
+                     (options.vmc_port >= 0) + (options.openseeface_port >= 0);
+  if (chosen != 1) {
+    throw Error(
+        "choose exactly one input: --video FILE, --camera N, --ifacialmocap IP, --vmc PORT or --openseeface PORT");
+  }
   try {
     if (!options.video.empty()) {
       return std::make_unique<CameraInput>(tracking::VideoCaptureSource::open_file(options.video, false), options,
@@ -176,6 +181,12 @@ std::unique_ptr<PuppetInput> open_input(const PuppetOptions& options) {
     o.phone_address = options.ifacialmocap;
     return std::make_unique<NetworkInput>(std::make_unique<tracking::IFacialMocapTracker>(o),
                                           "iFacialMocap at " + options.ifacialmocap, options);
+  }
+  if (options.openseeface_port >= 0) {
+    tracking::OpenSeeFaceTrackerOptions o;
+    o.port = static_cast<std::uint16_t>(options.openseeface_port);
+    return std::make_unique<NetworkInput>(std::make_unique<tracking::OpenSeeFaceTracker>(o),
+                                          "OpenSeeFace on port " + std::to_string(options.openseeface_port), options);
   }
   tracking::VmcTrackerOptions o;
   o.port = static_cast<std::uint16_t>(options.vmc_port);
@@ -268,6 +279,10 @@ void add_puppet_command(CLI::App& app) {
   command->add_option("--ifacialmocap", options->ifacialmocap,
                       "Receive iFacialMocap from the phone at this IP address");
   command->add_option("--vmc", options->vmc_port, "Receive the VMC protocol on this UDP port (usually 39539)")
+      ->check(CLI::Range(1, 65535));
+  command
+      ->add_option("--openseeface", options->openseeface_port,
+                   "Receive OpenSeeFace's facetracker.py on this UDP port (usually 11573)")
       ->check(CLI::Range(1, 65535));
   command->add_option("-o,--output", options->output, "Output MP4 (input on the left, character on the right)");
   command->add_option("--trace", options->trace, "Also write the poses as CSV: time, face_found, the 45 parameters");

@@ -2,6 +2,7 @@
 #include "inference/image/image_io.h"
 #include "tracking/network/osc_message.h"
 #include "tests/golden_student.h"
+#include "tests/openseeface_record.h"
 #include "tests/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -206,7 +207,9 @@ TEST_CASE("cli: puppet tracks a video into an MP4 and a pose trace", "[cli][trac
   CHECK_THAT(none.output, Catch::Contains("choose exactly one input"));
 }
 
-TEST_CASE("cli: puppet follows a VMC sender over loopback UDP", "[cli][tracking]") {
+TEST_CASE("cli: puppet follows a VMC sender or OpenSeeFace over loopback UDP", "[cli][tracking]") {
+  const std::string input = GENERATE(as<std::string>{}, "vmc", "openseeface");
+  INFO("--" << input);
   // A free port: bind to 0, read the number, release it for tha4.
   const int probe = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   REQUIRE(probe >= 0);
@@ -219,23 +222,29 @@ TEST_CASE("cli: puppet follows a VMC sender over loopback UDP", "[cli][tracking]
   const std::uint16_t port = ntohs(address.sin_port);
   ::close(probe);
 
-  ScratchDir dir("cli-puppet-vmc");
+  ScratchDir dir("cli-puppet-" + input);
   const auto trace = dir.path() / "trace.csv";
   CliResult result{};
   std::atomic<bool> finished{false};
   std::thread puppet([&] {
-    result = run_cli({"puppet", "--vmc", std::to_string(port), "--seconds", "3", "--fps", "4", "--threads", "2", "-o",
-                      (dir.path() / "vmc.mp4").string(), "--trace", trace.string()});
+    result = run_cli({"puppet", "--" + input, std::to_string(port), "--seconds", "3", "--fps", "4", "--threads", "2",
+                      "-o", (dir.path() / "network.mp4").string(), "--trace", trace.string()});
     finished = true;
   });
   // Stream a wide-open mouth until the puppet has finished (it runs about 3 s after loading the model).
   using tha4::tracking::OscArgument;
   std::vector<std::string> packets;
-  for (const char* shape : {"jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight"}) {
-    packets.push_back(tha4::tracking::encode_osc_message("/VMC/Ext/Blend/Val",
-                                                         {OscArgument::string(shape), OscArgument::float32(1.0f)}));
+  if (input == "vmc") {
+    for (const char* shape : {"jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight"}) {
+      packets.push_back(tha4::tracking::encode_osc_message("/VMC/Ext/Blend/Val",
+                                                           {OscArgument::string(shape), OscArgument::float32(1.0f)}));
+    }
+    packets.push_back(tha4::tracking::encode_osc_message("/VMC/Ext/Blend/Apply", {}));
+  } else {
+    tha4::test::Record open_mouth;
+    open_mouth.feature(tha4::tracking::OpenSeeFaceFeature::kMouthOpen, 1.0f);
+    packets.push_back(open_mouth.bytes());
   }
-  packets.push_back(tha4::tracking::encode_osc_message("/VMC/Ext/Blend/Apply", {}));
   const int sender = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   REQUIRE(sender >= 0);
   address.sin_port = htons(port);

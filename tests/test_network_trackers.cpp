@@ -579,12 +579,15 @@ TEST_CASE("network trackers: VMC blendshapes apply on /VMC/Ext/Blend/Apply", "[n
   CHECK(result.ok());
   CHECK(result.frame_changed);
   CHECK(state.frame().blendshapes[Blendshape::kJawOpen] == Approx(0.4f));
-  CHECK(state.frame().blendshapes[Blendshape::kEyeBlinkLeft] == Approx(0.8f));
-  CHECK(state.frame().blendshapes[Blendshape::kEyeBlinkRight] == 0.0f);
+  // VRM presets are kept beside the ARKit shapes; a frame that named an ARKit shape is read as ARKit.
+  CHECK(state.frame().presets[VrmExpression::kBlinkLeft] == Approx(0.8f));
+  CHECK(state.frame().presets[VrmExpression::kAa] == 1.0f);
+  CHECK(state.frame().vocabulary == FaceVocabulary::kArkit);
 
-  // Values persist until changed; "Blink" closes both eyes; out-of-range values are clamped.
+  // Values persist until changed; out-of-range values are clamped; presets alone make a preset frame.
   CHECK(state.apply_packet(encode_osc_bundle({osc_blend("Blink", 2.0f), osc_apply()})).ok());
-  CHECK(state.frame().blendshapes[Blendshape::kEyeBlinkRight] == 1.0f);
+  CHECK(state.frame().presets[VrmExpression::kBlink] == 1.0f);
+  CHECK(state.frame().vocabulary == FaceVocabulary::kVrmPresets);
   CHECK(state.frame().blendshapes[Blendshape::kJawOpen] == Approx(0.4f));
 
   // Other VMC messages are valid and ignored.

@@ -89,6 +89,7 @@ bool tracking_input_changed(obs_properties_t* props, obs_property_t*, obs_data_t
   obs_property_set_visible(obs_properties_get(props, keys::kCameraDevice), input == keys::kInputCamera);
   obs_property_set_visible(obs_properties_get(props, keys::kPhoneAddress), input == keys::kInputIFacialMocap);
   obs_property_set_visible(obs_properties_get(props, keys::kVmcPort), input == keys::kInputVmc);
+  obs_property_set_visible(obs_properties_get(props, keys::kOpenSeeFacePort), input == keys::kInputOpenSeeFace);
   obs_property_set_visible(obs_properties_get(props, keys::kCalibrate), input != keys::kInputNone);
   return true;
 }

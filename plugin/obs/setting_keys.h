@@ -16,6 +16,7 @@ inline constexpr const char* kObsVideoSource = "obs_video_source";
 inline constexpr const char* kCameraDevice = "camera_device";
 inline constexpr const char* kPhoneAddress = "phone_address";
 inline constexpr const char* kVmcPort = "vmc_port";
+inline constexpr const char* kOpenSeeFacePort = "openseeface_port";
 inline constexpr const char* kCalibrate = "calibrate";  // a button: not saved
 
 inline constexpr const char* kLipSync = "lip_sync";
@@ -33,6 +34,7 @@ inline constexpr const char* kInputObsSource = "obs_source";
 inline constexpr const char* kInputCamera = "camera";
 inline constexpr const char* kInputIFacialMocap = "ifacialmocap";
 inline constexpr const char* kInputVmc = "vmc";
+inline constexpr const char* kInputOpenSeeFace = "openseeface";
 
 inline constexpr const char* kLipSyncOff = "off";
 

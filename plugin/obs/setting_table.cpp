@@ -85,7 +85,8 @@ std::vector<SettingGroup> make_table() {
                               {keys::kInputObsSource, "TrackingInput.ObsSource", TrackingInput::kObsSource},
                               {keys::kInputCamera, "TrackingInput.Camera", TrackingInput::kCamera},
                               {keys::kInputIFacialMocap, "TrackingInput.IFacialMocap", TrackingInput::kIFacialMocap},
-                              {keys::kInputVmc, "TrackingInput.Vmc", TrackingInput::kVmc}}),
+                              {keys::kInputVmc, "TrackingInput.Vmc", TrackingInput::kVmc},
+                              {keys::kInputOpenSeeFace, "TrackingInput.OpenSeeFace", TrackingInput::kOpenSeeFace}}),
            setting<&S::obs_video_source>(keys::kObsVideoSource, Widget::kVideoSources, "ObsVideoSource"),
            setting<&S::camera_device>(keys::kCameraDevice, Widget::kCameraDevices, "CameraDevice").with_default([] {
              return "/dev/video0";
@@ -93,6 +94,9 @@ std::vector<SettingGroup> make_table() {
            setting<&S::phone_address>(keys::kPhoneAddress, Widget::kText, "PhoneAddress")
                .with_help("PhoneAddress.Help"),
            setting<&S::vmc_port>(keys::kVmcPort, Widget::kInteger, "VmcPort").with_range(1, 65535, 1),
+           setting<&S::openseeface_port>(keys::kOpenSeeFacePort, Widget::kInteger, "OpenSeeFacePort")
+               .with_range(1, 65535, 1)
+               .with_help("OpenSeeFacePort.Help"),
            calibrate_button(keys::kCalibrate, "Calibrate"),
            setting<&S::pose_tuning, &PoseTuning::mirror>("mirror", Widget::kCheckbox, "Mirror"),
            setting<&S::smoothing>("smoothing", Widget::kSlider, "Smoothing").with_range(0.0, 1.0, 0.05),

@@ -11,8 +11,9 @@ bool model_settings_differ(const AvatarSettings& a, const AvatarSettings& b) {
 
 bool tracking_settings_differ(const AvatarSettings& a, const AvatarSettings& b) {
   // Everything the trackers are built with.
-  return std::tie(a.tracking, a.obs_video_source, a.camera_device, a.phone_address, a.vmc_port) !=
-             std::tie(b.tracking, b.obs_video_source, b.camera_device, b.phone_address, b.vmc_port) ||
+  return std::tie(a.tracking, a.obs_video_source, a.camera_device, a.phone_address, a.vmc_port, a.openseeface_port) !=
+             std::tie(b.tracking, b.obs_video_source, b.camera_device, b.phone_address, b.vmc_port,
+                      b.openseeface_port) ||
          tracker_tuning(a) != tracker_tuning(b);
 }
 

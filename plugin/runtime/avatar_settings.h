@@ -26,6 +26,7 @@ enum class TrackingInput {
   kCamera,        // a camera device opened by the plugin itself
   kIFacialMocap,  // the iFacialMocap iPhone app over UDP
   kVmc,           // a VMC protocol sender (VSeeFace, Warudo, ...) over UDP
+  kOpenSeeFace,   // OpenSeeFace's facetracker.py (the webcam tracker of VSeeFace) over UDP
 };
 
 enum class LipSyncMode {
@@ -55,6 +56,7 @@ struct AvatarSettings {
   std::string camera_device;     // e.g. /dev/video0, for kCamera
   std::string phone_address;     // the iPhone's IPv4 address, for kIFacialMocap
   int vmc_port = 39539;
+  int openseeface_port = 11573;
   // Mirror, eyebrows, gaze, iris size and breathing (which the idle animation shares with the trackers).
   tracking::PoseTuning pose_tuning;
   double smoothing = 0.3;  // 0 none .. 1 heavy

@@ -5,11 +5,13 @@
 #include "tracking/camera/camera_feed.h"
 #include "tracking/camera/camera_tracker.h"
 #include "tracking/network/ifacialmocap_tracker.h"
+#include "tracking/network/openseeface_tracker.h"
 #include "tracking/network/vmc_tracker.h"
 
 #include <opencv2/core/mat.hpp>
 
 #include <stdexcept>
+#include <string>
 
 namespace tha4::avatar {
 namespace {
@@ -27,6 +29,12 @@ tracking::TrackerSettings camera_settings(const AvatarSettings& settings) {
   tracking::TrackerSettings tracker;
   tracker.mapping.tuning = tracker_tuning(settings);
   return tracker;
+}
+
+// A UDP port from the settings, or an error naming the protocol.
+std::uint16_t checked_port(int port, const std::string& protocol) {
+  if (port < 1 || port > 65535) throw std::runtime_error("the " + protocol + " port must be between 1 and 65535");
+  return static_cast<std::uint16_t>(port);
 }
 
 tracking::BlendshapePoseConverterConfig converter_config(const AvatarSettings& settings) {
@@ -105,14 +113,20 @@ void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
     }
     case TrackingInput::kVmc: {
       tracking::VmcTrackerOptions options;
-      if (settings.vmc_port < 1 || settings.vmc_port > 65535) {
-        throw std::runtime_error("the VMC port must be between 1 and 65535");
-      }
-      options.port = static_cast<std::uint16_t>(settings.vmc_port);
+      options.port = checked_port(settings.vmc_port, "VMC");
       options.converter = converter_config(settings);
       auto vmc = std::make_shared<tracking::VmcTracker>(options);
       description_ = "VMC on UDP port " + std::to_string(vmc->port());
       tracker_ = std::move(vmc);
+      return;
+    }
+    case TrackingInput::kOpenSeeFace: {
+      tracking::OpenSeeFaceTrackerOptions options;
+      options.port = checked_port(settings.openseeface_port, "OpenSeeFace");
+      options.converter = converter_config(settings);
+      auto openseeface = std::make_shared<tracking::OpenSeeFaceTracker>(options);
+      description_ = "OpenSeeFace on UDP port " + std::to_string(openseeface->port());
+      tracker_ = std::move(openseeface);
       return;
     }
   }

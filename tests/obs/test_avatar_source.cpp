@@ -59,9 +59,10 @@ TEST_CASE("obs: the module registers a localized source and get_properties(NULL)
   obs_property_t* folder = obs_properties_get(props, "model_folder");
   REQUIRE(folder != nullptr);
   CHECK(std::string(obs_property_description(folder)) == "Character model folder");
-  for (const char* key : {"engine", "tracking_input", "obs_video_source", "phone_address", "vmc_port", "calibrate",
-                          "mirror", "smoothing", "eyebrow_down_mode", "iris_size", "gaze", "breaths_per_minute",
-                          "auto_blink", "expression", "lip_sync", "audio_source", "output_scale"}) {
+  for (const char* key :
+       {"engine", "tracking_input", "obs_video_source", "phone_address", "vmc_port", "openseeface_port", "calibrate",
+        "mirror", "smoothing", "eyebrow_down_mode", "iris_size", "gaze", "breaths_per_minute", "auto_blink",
+        "expression", "lip_sync", "audio_source", "output_scale"}) {
     INFO(key);
     CHECK(obs_properties_get(props, key) != nullptr);
   }

@@ -7,6 +7,7 @@
 #include "plugin/runtime/avatar_runtime.h"
 #include "plugin/runtime/expression_presets.h"
 #include "tests/loopback_socket.h"
+#include "tests/openseeface_record.h"
 #include "tracking/network/osc_message.h"
 
 #include <catch2/catch.hpp>
@@ -43,6 +44,13 @@ std::string vmc_mouth_packet(float openness) {
   return encode_osc_bundle({blend("jawOpen", 0.4F * openness), blend("mouthLowerDownLeft", 0.5F * openness),
                             blend("mouthLowerDownRight", 0.5F * openness),
                             encode_osc_message("/VMC/Ext/Blend/Apply", {})});
+}
+
+// A face record as OpenSeeFace's facetracker.py sends it, facing the camera with the mouth open this much.
+std::string openseeface_mouth_packet(float openness) {
+  tha4::test::Record record;
+  record.feature(tha4::tracking::OpenSeeFaceFeature::kMouthOpen, openness);
+  return record.bytes();
 }
 
 // Runs `body` on a thread until `stop` is set; joins on destruction.
@@ -115,11 +123,15 @@ TEST_CASE("runtime threads: frames, settings, commands and status on four thread
   CHECK(log_lines.load() > 0);
 }
 
-TEST_CASE("runtime threads: VMC packets from a sender thread move the mouth, then the source goes away mid-stream",
+TEST_CASE("runtime threads: network packets from a sender thread move the mouth, then the source goes away mid-stream",
           "[threads][udp]") {
+  // The same run for each UDP tracker: its own packets, its own status.
+  const TrackingInput input = GENERATE(TrackingInput::kVmc, TrackingInput::kOpenSeeFace);
+  const bool vmc = input == TrackingInput::kVmc;
+  INFO((vmc ? "VMC" : "OpenSeeFace"));
   auto runtime = std::make_unique<AvatarRuntime>(LogFunction{}, std::vector<ExpressionPreset>{});
   AvatarSettings settings = fake_model_settings();
-  settings.tracking = TrackingInput::kVmc;
+  settings.tracking = input;
   settings.smoothing = 0.0;
   // A free port: bind one, release it, and let the tracker take it.
   std::uint16_t port = 0;
@@ -128,6 +140,7 @@ TEST_CASE("runtime threads: VMC packets from a sender thread move the mouth, the
     port = probe.port();
   }
   settings.vmc_port = port;
+  settings.openseeface_port = port;
   runtime->apply_settings(settings);
   runtime->set_showing(true);
 
@@ -135,7 +148,8 @@ TEST_CASE("runtime threads: VMC packets from a sender thread move the mouth, the
   std::atomic<bool> stop{false};
   std::atomic<int> sent{0};
   Loop performer(stop, [&] {
-    sender.try_send(port, vmc_mouth_packet(sent.load() % 2 == 0 ? 1.0F : 0.9F));
+    const float openness = sent.load() % 2 == 0 ? 1.0F : 0.9F;
+    sender.try_send(port, vmc ? vmc_mouth_packet(openness) : openseeface_mouth_packet(openness));
     sent.fetch_add(1);
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   });
@@ -149,7 +163,7 @@ TEST_CASE("runtime threads: VMC packets from a sender thread move the mouth, the
       },
       std::chrono::seconds(20));
   CHECK(mouth_opened);
-  CHECK(runtime->status().tracking.find("receiving VMC") != std::string::npos);
+  CHECK(runtime->status().tracking.find(vmc ? "receiving VMC" : "receiving OpenSeeFace") != std::string::npos);
   // Destroyed while packets keep arriving: joins the worker and the receiver, and does it promptly.
   const auto start = std::chrono::steady_clock::now();
   runtime.reset();

@@ -113,6 +113,12 @@ void write_eyes(const BlendshapeWeights& bs, float degree, const BlendshapePoseC
   }
 }
 
+void write_iris_size(const BlendshapePoseConverterConfig& config, Pose& pose) {
+  const PoseIndices& at = indices();
+  pose[at.iris_small_left] = static_cast<float>(config.tuning.iris_size);
+  pose[at.iris_small_right] = static_cast<float>(config.tuning.iris_size);
+}
+
 void write_irises(const BlendshapeWeights& bs, const BlendshapePoseConverterConfig& config, Pose& pose) {
   using B = Blendshape;
   const PoseIndices& at = indices();
@@ -126,8 +132,7 @@ void write_irises(const BlendshapeWeights& bs, const BlendshapePoseConverterConf
     pose[at.iris_rotation_y] = std::clamp(horizontal, -1.0f, 1.0f);
     pose[at.iris_rotation_x] = std::clamp(vertical, -1.0f, 1.0f);
   }
-  pose[at.iris_small_left] = static_cast<float>(config.tuning.iris_size);
-  pose[at.iris_small_right] = static_cast<float>(config.tuning.iris_size);
+  write_iris_size(config, pose);
 }
 
 void write_head(const HeadRotation& head, Pose& pose) {
@@ -194,6 +199,14 @@ Pose convert_face_to_pose(const FaceFrame& frame, const BlendshapePoseConverterC
   using B = Blendshape;
   const BlendshapeWeights& bs = frame.blendshapes;
   Pose pose{};
+  if (frame.vocabulary == FaceVocabulary::kVrmPresets) {
+    write_head(frame.head, pose);
+    write_iris_size(config, pose);
+    write_vrm_expressions(frame.presets, VrmPoseOptions{config.tuning.gaze, config.eye_rotation_factor}, pose);
+    pose[indices().breathing] = breathing_value(breathing_seconds, config.tuning.breaths_per_minute);
+    keep_in_range(pose);
+    return pose;
+  }
   const float smile = (bs[B::kMouthSmileLeft] + bs[B::kMouthSmileRight]) / 2.0f + bs[B::kMouthShrugUpper];
   const float degree = smile_degree(smile, config);
   write_eyebrows(bs, smile, degree, config, pose);

@@ -35,8 +35,10 @@ struct BlendshapePoseConverterConfig {
   float mouth_funnel_max = 0.5f;
 };
 
-// Converts one frame. `breathing_seconds` is the time since the breathing cycle started (the trackers
-// use the time since they started). The result is inside every parameter's range and finite.
+// Converts one frame. A frame in VRM presets keeps the head, iris size and breathing of this converter and
+// takes the face from write_vrm_expressions (the ARKit thresholds above do not apply to it). `breathing_seconds` is the
+// time since the breathing cycle started (the trackers use the time since they started). The result is inside every
+// parameter's range and finite.
 Pose convert_face_to_pose(const FaceFrame& frame, const BlendshapePoseConverterConfig& config,
                           double breathing_seconds);
 

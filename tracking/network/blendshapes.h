@@ -4,6 +4,8 @@
 // Weights live in a fixed array indexed by the enum, so the per-packet path never touches a map or the
 // heap.
 
+#include "tracking/network/vrm_expressions.h"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -92,9 +94,15 @@ struct HeadRotation {
   float z_degrees = 0.0f;
 };
 
+// Which names a sender animates the face with. VMC senders use ARKit names for "perfect sync" avatars and
+// the VRM presets otherwise; when a frame has both, ARKit wins (it is the richer of the two).
+enum class FaceVocabulary : std::uint8_t { kArkit, kVrmPresets };
+
 // Everything the blendshape converter reads for one frame.
 struct FaceFrame {
-  BlendshapeWeights blendshapes;
+  FaceVocabulary vocabulary = FaceVocabulary::kArkit;
+  BlendshapeWeights blendshapes;  // read when vocabulary is kArkit
+  VrmExpressionWeights presets;   // read when vocabulary is kVrmPresets
   HeadRotation head;
 };
 

@@ -15,37 +15,16 @@ constexpr double kDegreesPerRadian = 57.295779513082320876798;
 // Below this a quaternion has no meaningful direction (it cannot be normalised).
 constexpr double kMinQuaternionNorm = 1e-6;
 
-char to_lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return to_lower_ascii(x) == to_lower_ascii(y); });
-}
-
-struct BlinkPreset {
-  std::string_view name;
-  bool left;
-  bool right;
-};
-constexpr std::array<BlinkPreset, 6> kBlinkPresets = {{
-    {"Blink", true, true},
-    {"Blink_L", true, false},
-    {"Blink_R", false, true},
-    {"blinkLeft", true, false},
-    {"blinkRight", false, true},
-    {"blink", true, true},
-}};
-
-void set_blendshape_value(std::string_view name, float value, BlendshapeWeights& weights) {
+// ARKit names count first: "perfect sync" senders may also send the VRM presets of the same avatar.
+void set_blendshape_value(std::string_view name, float value, VmcFaceState::Received& received) {
   if (const auto shape = find_blendshape_ignoring_case(name)) {
-    weights[*shape] = value;
+    received.blendshapes[*shape] = value;
+    received.arkit_named = true;
     return;
   }
-  for (const BlinkPreset& preset : kBlinkPresets) {
-    if (!equal_ignoring_case(preset.name, name)) continue;
-    if (preset.left) weights[Blendshape::kEyeBlinkLeft] = value;
-    if (preset.right) weights[Blendshape::kEyeBlinkRight] = value;
-    return;
+  if (const auto preset = find_vrm_expression(name)) {
+    received.presets[*preset] = value;
+    received.presets_named = true;
   }
 }
 
@@ -129,7 +108,16 @@ void VmcFaceState::apply_message(const OscMessage& message, VmcPacketResult& res
     }
     set_blendshape_value(args[0].bytes, std::clamp(*value, 0.0f, 1.0f), received_);
   } else if (message.address == kBlendApplyAddress) {
-    applied_ = received_;
+    applied_.blendshapes = received_.blendshapes;
+    applied_.presets = received_.presets;
+    // The names of this frame decide; a frame without either keeps the vocabulary it had.
+    if (received_.arkit_named) {
+      applied_.vocabulary = FaceVocabulary::kArkit;
+    } else if (received_.presets_named) {
+      applied_.vocabulary = FaceVocabulary::kVrmPresets;
+    }
+    received_.arkit_named = false;
+    received_.presets_named = false;
     result.frame_changed = true;
   } else if (message.address == kBonePoseAddress) {
     if (message.argument_count < 1 || !is_string(args[0])) {
@@ -157,8 +145,7 @@ void VmcFaceState::apply_message(const OscMessage& message, VmcPacketResult& res
 }
 
 FaceFrame VmcFaceState::frame() const {
-  FaceFrame frame;
-  frame.blendshapes = applied_;
+  FaceFrame frame = applied_;
   // Bone rotations are relative to the parent, so the head relative to the chest is neck · head.
   frame.head = head_rotation_from_unity(multiply(neck_, head_));
   return frame;

@@ -1,16 +1,17 @@
 #pragma once
-// The receiving ("Marionette") side of the VMC protocol (protocol.vmc.info), reduced to what the
-// blendshape converter needs:
-//   /VMC/Ext/Blend/Val  (s name, f value)  ARKit "perfect sync" names in any letter case, plus the VRM
-//                                          blink presets (Blink, Blink_L, Blink_R; VRM 1.0 blink,
-//                                          blinkLeft, blinkRight);
-//   /VMC/Ext/Blend/Apply                   makes the values received so far current;
-//   /VMC/Ext/Bone/Pos   (s bone, f px, py, pz, qx, qy, qz, qw) for the bones "Neck" and "Head".
-// Everything else (root, other bones, /VMC/Ext/OK, /VMC/Ext/T, VRM vowel and emotion presets) is
-// ignored: the converter reads the mouth from ARKit shapes only.
+// The receiving ("Marionette") side of the VMC protocol (protocol.vmc.info), reduced to the face:
+//   /VMC/Ext/Blend/Val  (s name, f value)  ARKit "perfect sync" names in any letter case, or the VRM presets
+//                                          of either generation (vrm_expressions.h);
+//   /VMC/Ext/Blend/Apply                   makes the values received so far current. A frame that named any
+//                                          ARKit shape is read as ARKit, else one that named a VRM preset
+//                                          as presets;
+//   /VMC/Ext/Bone/Pos   (s bone, f px, py, pz, qx, qy, qz, qw) for the bones "Neck" and "Head" (the head
+//                                          is neck · head, so a sender of the neck alone turns it too).
+// Everything else (/VMC/Ext/Root/Pos, other bones, /VMC/Ext/OK, /VMC/Ext/T, unknown names) is ignored.
 
 #include "tracking/network/blendshapes.h"
 #include "tracking/network/osc_message.h"
+#include "tracking/network/vrm_expressions.h"
 
 #include <cstdint>
 #include <string_view>
@@ -57,11 +58,19 @@ class VmcFaceState {
   // The blendshapes as of the last Blend/Apply, with the head rotation from the latest Neck and Head.
   FaceFrame frame() const;
 
+  // Blend/Val values since the last Blend/Apply (values persist: senders repeat only what changed, some).
+  struct Received {
+    BlendshapeWeights blendshapes;
+    VrmExpressionWeights presets;
+    bool arkit_named = false;    // since the last Blend/Apply
+    bool presets_named = false;  // since the last Blend/Apply
+  };
+
  private:
   void apply_message(const OscMessage& message, VmcPacketResult& result);
 
-  BlendshapeWeights received_;  // Blend/Val values, not yet applied
-  BlendshapeWeights applied_;
+  Received received_;
+  FaceFrame applied_;  // its head is unused: frame() computes it from the bones
   UnityQuaternion neck_;
   UnityQuaternion head_;
 };
