@@ -68,6 +68,19 @@ class LoopbackSocket {
 };
 
 // Polls until the condition holds or the deadline passes; every wait in these tests is bounded.
+// Whether a UDP port can be bound on every interface now (no tracker, ours or another's, holds it).
+inline bool udp_port_free(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  address.sin_port = htons(port);
+  const bool bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return bound;
+}
+
 inline bool eventually(const std::function<bool()>& condition,
                        std::chrono::milliseconds deadline = std::chrono::seconds(2)) {
   const auto end = std::chrono::steady_clock::now() + deadline;

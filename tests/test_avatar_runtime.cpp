@@ -326,7 +326,10 @@ TEST_CASE("avatar runtime: renders the pose like the engine and reports errors w
   AvatarSettings broken = still(pose_text);
   broken.model_folder = "/nonexistent/character";
   runtime.apply_settings(broken);
-  REQUIRE(wait_for([&] { return runtime.try_take_frame(frame); }, 10.0));
+  // A new model loads once the settings have settled (a fraction of a second): until then the loaded model
+  // goes on, then the placeholder replaces it.
+  REQUIRE(wait_for([&] { return runtime.status().state == RuntimeState::kError; }, 10.0));
+  REQUIRE(wait_for([&] { return runtime.try_take_frame(frame) && frame.pose_time_s == 0.0; }, 10.0));
   const RuntimeStatus status = runtime.status();
   CHECK(status.state == RuntimeState::kError);
   CHECK_THAT(status.error, Contains("/nonexistent/character"));

@@ -4,6 +4,7 @@
 #include "plugin/obs/avatar_properties.h"
 #include "plugin/obs/plugin_log.h"
 #include "plugin/obs/settings_reader.h"
+#include "plugin/runtime/runtime_reaper.h"
 
 #include <graphics/graphics.h>
 #include <obs-module.h>
@@ -51,6 +52,9 @@ void update(void* data, obs_data_t* settings) {
   avatar->runtime->apply_settings(s);
 }
 
+// OBS's "remove" signal (the source was deleted): stop now, not when libobs gets round to destroying it.
+void on_removed(void* data, calldata_t*) { static_cast<AvatarSource*>(data)->runtime->stop(); }
+
 void* create(obs_data_t* settings, obs_source_t* source) {
   auto* avatar = new AvatarSource();
   avatar->source = source;
@@ -58,16 +62,19 @@ void* create(obs_data_t* settings, obs_source_t* source) {
   avatar->audio = std::make_unique<AudioCapture>(*avatar->runtime);
   update(avatar, settings);
   register_hotkeys(*avatar);
+  signal_handler_connect(obs_source_get_signal_handler(source), "remove", on_removed, avatar);
   return avatar;
 }
 
 void destroy(void* data) {
-  // On libobs's destruction thread. Order: stop OBS calling us (hotkeys, audio), then the workers (the
-  // runtime joins them, so nothing is published afterwards), then the GPU objects.
+  // On libobs's destruction thread, which destroys sources one at a time: nothing here may wait. Order: stop
+  // OBS calling us (signals, hotkeys, audio), hand the runtime to the reaper (it stops at once and is joined
+  // there, so nothing is published to us afterwards), then release the GPU objects.
   auto* avatar = static_cast<AvatarSource*>(data);
+  signal_handler_disconnect(obs_source_get_signal_handler(avatar->source), "remove", on_removed, avatar);
   unregister_hotkeys(*avatar);
   avatar->audio.reset();
-  avatar->runtime.reset();
+  avatar::retire_runtime(std::move(avatar->runtime));
   avatar->grabber.release_graphics();
   obs_enter_graphics();
   avatar->gpu_frames.release();
@@ -127,6 +134,7 @@ void refresh_properties_on_status_change(AvatarSource& avatar, float seconds) {
 
 void video_tick(void* data, float seconds) {
   auto* avatar = static_cast<AvatarSource*>(data);
+  avatar->runtime->tick(now_s());
   upload_newest_frame(*avatar);
   if (avatar->grab_obs_source.load()) avatar->grabber.tick(avatar->source, *avatar->runtime, seconds, kTrackingFps);
   avatar->audio->tick(seconds);

@@ -3,6 +3,7 @@
 #include "plugin/obs/avatar_source.h"
 #include "plugin/obs/plugin_log.h"
 #include "plugin/runtime/expression_presets.h"
+#include "plugin/runtime/runtime_reaper.h"
 
 #include <obs-module.h>
 
@@ -41,4 +42,8 @@ bool obs_module_load(void) {
   return true;
 }
 
-void obs_module_unload(void) { THA4_LOG(LOG_INFO, "unloaded"); }
+void obs_module_unload(void) {
+  // Sources destroyed last hand their runtimes to the reaper; they must be joined while this code is loaded.
+  tha4::avatar::drain_retired_runtimes();
+  THA4_LOG(LOG_INFO, "unloaded");
+}

@@ -1,6 +1,7 @@
 #include "plugin/runtime/avatar_runtime.h"
 
 #include "plugin/runtime/avatar_poser.h"
+#include "plugin/runtime/model_files.h"
 #include "plugin/runtime/pose_composer.h"
 #include "plugin/runtime/render_statistics.h"
 #include "plugin/runtime/tracking_input.h"
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -33,6 +35,69 @@ const char* runtime_state_name(RuntimeState state) {
 namespace {
 
 using tracking::steady_seconds;
+
+// Heavy changes (a model to load, a tracker to rebuild) wait until the settings have been still this long, so
+// a slider dragged across the properties costs one reload at the end, not one per frame.
+constexpr double kSettleSeconds = 0.3;
+// How often the model files on disk are compared with what was loaded, and a failed tracker retried.
+constexpr double kModelFilesPollSeconds = 1.0;
+constexpr double kTrackingRetrySeconds = 1.0;
+// OBS ticks every source every frame. A source it has stopped ticking (released, or removed from OBS's
+// lists on its way to destroy) stops rendering after kRenderTickTimeout and lets go of its camera or port
+// after kTrackingTickTimeout (longer, so that a busy moment of OBS's graphics thread costs no reconnect).
+constexpr double kRenderTickTimeout = 0.25;
+constexpr double kTrackingTickTimeout = 0.75;
+
+// One model loads at a time in the whole process: sixty sources created at once must not hold sixty models
+// (and their peak memory) at once. A turn is waited for in short steps, so that a source removed meanwhile
+// can give up its place. (A plain mutex and a flag: ThreadSanitizer cannot follow timed mutex waits.)
+class ModelLoadingTurns {
+ public:
+  class Turn {
+   public:
+    Turn() = default;
+    explicit Turn(ModelLoadingTurns* turns) : turns_(turns) {}
+    Turn(Turn&& other) noexcept : turns_(std::exchange(other.turns_, nullptr)) {}
+    Turn& operator=(Turn&&) = delete;
+    ~Turn() {
+      if (turns_ != nullptr) turns_->release();
+    }
+    explicit operator bool() const { return turns_ != nullptr; }
+
+   private:
+    ModelLoadingTurns* turns_ = nullptr;
+  };
+
+  // Waits for the turn while `gone()` is false; an empty Turn when the caller gave up.
+  template <class Gone>
+  Turn wait(Gone gone) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (busy_) {
+      released_.wait_for(lock, std::chrono::milliseconds(50));
+      if (busy_ && gone()) return Turn();
+    }
+    if (gone()) return Turn();
+    busy_ = true;
+    return Turn(this);
+  }
+
+ private:
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      busy_ = false;
+    }
+    released_.notify_one();
+  }
+  std::mutex mutex_;
+  std::condition_variable released_;
+  bool busy_ = false;
+};
+
+ModelLoadingTurns& model_loading() {
+  static ModelLoadingTurns turns;
+  return turns;
+}
 
 tracking::LipSyncSettings lip_sync_settings(const AvatarSettings& settings) {
   tracking::LipSyncSettings lip;
@@ -72,6 +137,17 @@ class AvatarRuntime::Worker {
       showing_ = showing;
     }
     wake_.notify_all();
+  }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      removed_ = true;
+    }
+    wake_.notify_all();
+  }
+  void tick(double now_s) {
+    last_tick_s_.store(now_s);
+    if (waiting_for_ticks_.load()) wake_.notify_all();
   }
   void calibrate() {
     {
@@ -152,19 +228,24 @@ class AvatarRuntime::Worker {
       std::optional<AvatarSettings> settings;
       bool calibrate = false;
       bool showing = false;
+      bool removed = false;
       std::set<std::string> expressions;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         // Sleep until the next frame is due (or forever while hidden or without a model), waking for
         // settings, commands and shutdown.
         const auto due = [&] { return stopping_ || pending_settings_ || calibrate_requested_ || poked_; };
-        if (showing_ && has_something_to_render()) {
+        if (active_ && showing_ && !removed_ && has_something_to_render()) {
           const double now = steady_seconds();
           const bool still = poser_ && now - last_motion_s_ > kStillAfterSeconds;
-          const double wake_s = still ? std::max(next_frame_s, now + kStillPollSeconds) : next_frame_s;
+          double wake_s = still ? std::max(next_frame_s, now + kStillPollSeconds) : next_frame_s;
+          if (heavy_work_due_s_ > now) wake_s = std::min(wake_s, heavy_work_due_s_);
           if (wake_s > now) wake_.wait_for(lock, std::chrono::duration<double>(wake_s - now), due);
         } else {
-          wake_.wait_for(lock, std::chrono::milliseconds(250), due);  // idle: poll the tracker status now and then
+          // Idle: poll the tracker status, the model files and OBS's ticks now and then.
+          waiting_for_ticks_.store(showing_ && !active_ && !removed_);
+          wake_.wait_for(lock, std::chrono::milliseconds(active_ ? 250 : 100), due);
+          waiting_for_ticks_.store(false);
         }
         if (stopping_) break;
         settings.swap(pending_settings_);
@@ -172,9 +253,19 @@ class AvatarRuntime::Worker {
         const bool poked = std::exchange(poked_, false);
         if (poked) last_motion_s_ = steady_seconds();
         showing = showing_;
+        removed = removed_;
         expressions = active_expressions_;
       }
-      if (settings) apply(*settings);
+      if (removed) {
+        let_go();
+        continue;
+      }
+      const double now = steady_seconds();
+      if (settings) receive_settings(*settings, now);
+      if (!follow_obs(showing, now)) {
+        next_frame_s = now;
+        continue;
+      }
       if (calibrate) {
         tracking_.recalibrate();
         composer_.calibrate();
@@ -184,27 +275,69 @@ class AvatarRuntime::Worker {
         composer_.expressions().set_active(preset.id,
                                            expressions.count(preset.id) != 0 || preset.id == settings_.expression);
       }
+      do_heavy_work(now);
       update_tracking_status();
-      if (poser_ && poser_->outdated()) load_model();  // a distillation preview has a newer snapshot
-      const double now = steady_seconds();
-      if (!showing || !has_something_to_render()) {
+      if (!has_something_to_render()) {
         next_frame_s = now;
         continue;
       }
-      if (now + 0.0005 < next_frame_s && now - last_motion_s_ <= kStillAfterSeconds) continue;  // woken early
-      render_frame(now);
+      const double frame_now = steady_seconds();
+      if (frame_now + 0.0005 < next_frame_s && frame_now - last_motion_s_ <= kStillAfterSeconds) continue;  // early
+      render_frame(frame_now);
       const double period_s = 1.0 / std::clamp(settings_.display_fps, 1.0, 240.0);
       next_frame_s = std::max(next_frame_s + period_s, steady_seconds() - period_s);
     }
     tracking_.reset();
   }
 
+  // Whether the source is wanted now: shown somewhere and still ticked by OBS. A source that is not lets go
+  // of its tracker (a camera, a UDP port) and renders nothing; when it is wanted again, it takes them back
+  // and, if its model failed, tries it again. Returns whether to render.
+  bool follow_obs(bool showing, double now) {
+    const double last_tick = last_tick_s_.load();
+    const double since_tick = last_tick < 0.0 ? 0.0 : now - last_tick;  // never ticked yet: not watched
+    const bool wanted = showing && since_tick < kRenderTickTimeout;
+    const bool keep_tracking = showing && since_tick < kTrackingTickTimeout;
+    if (!keep_tracking) {
+      if (!tracking_released_) {
+        if (!tracking_.empty()) log(LogLevel::kInfo, "tracking stopped while the source is not shown");
+        tracking_.reset();
+        composer_.clear_tracking();
+        tracking_released_ = true;
+      }
+    } else if (tracking_released_ && has_settings_ && tracking_due_s_ == kNever) {
+      schedule_tracking(now);
+    }
+    if (wanted && !active_) {
+      if (state_ == RuntimeState::kError) schedule_model(now);  // shown again: try the model again
+      force_render_ = true;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    active_ = wanted;
+    return wanted;
+  }
+
+  // The source was removed from OBS: everything goes, for good, at once.
+  void let_go() {
+    tracking_.reset();
+    tracking_released_ = true;
+    poser_.reset();
+    pending_still_.reset();
+    std::unique_lock<std::mutex> lock(mutex_);
+    active_ = false;
+    wake_.wait(lock, [&] { return stopping_; });  // nothing left to do until the destructor
+  }
+
   bool has_something_to_render() const { return poser_ != nullptr || pending_still_.has_value(); }
 
-  void apply(const AvatarSettings& settings) {
+  // New settings: what is cheap (the pose, smoothing, lip sync) takes effect now; a model to load or a
+  // tracker to rebuild is scheduled for when the settings have settled. The very first settings load at
+  // once. A model in error is retried on any settings, even the same ones (the user pressed OK after fixing
+  // a file).
+  void receive_settings(const AvatarSettings& settings, double now) {
     const bool first = !has_settings_;
-    const bool model_changed = first || model_settings_differ(settings_, settings);
-    const bool tracking_changed = first || tracking_settings_differ(settings_, settings);
+    const bool model_moved = first || model_settings_differ(settings_, settings);
+    const bool tracking_moved = first || tracking_settings_differ(settings_, settings);
     try {
       composer_.set_settings(settings);
       clear_error_if("pose");
@@ -215,26 +348,90 @@ class AvatarRuntime::Worker {
     has_settings_ = true;
     lip_sync_.set_settings(lip_sync_settings(settings));
     lip_sync_enabled_.store(settings.lip_sync != LipSyncMode::kOff);
-    if (model_changed) load_model();
-    if (tracking_changed) rebuild_tracking();
+    if (first) {
+      load_model();  // the tracker starts when the source is first shown (follow_obs)
+    } else {
+      if (model_moved && poser_) set_state(RuntimeState::kLoading, "", "");  // still rendering the old one
+      if (model_moved || state_ == RuntimeState::kError) schedule_model(now + kSettleSeconds);
+      if ((tracking_moved && !tracking_released_) || tracking_failed_) schedule_tracking(now + kSettleSeconds);
+    }
     force_render_ = true;
     last_motion_s_ = steady_seconds();
+  }
+
+  void schedule_model(double due_s) {
+    model_due_s_ = due_s;
+    heavy_work_due_s_ = std::min(model_due_s_, tracking_due_s_);
+  }
+  void schedule_tracking(double due_s) {
+    tracking_due_s_ = due_s;
+    heavy_work_due_s_ = std::min(model_due_s_, tracking_due_s_);
+  }
+
+  // Reloads and rebuilds what is due: settled settings, a model whose files changed on disk, a tracker that
+  // failed (a port another source held) or that was let go while hidden.
+  void do_heavy_work(double now) {
+    if (now >= model_due_s_) {
+      model_due_s_ = kNever;
+      if (loaded_settings_ && !model_settings_differ(*loaded_settings_, settings_) && poser_ &&
+          state_ != RuntimeState::kError) {
+        // The settings came back to the loaded model's: nothing to load.
+        set_state(RuntimeState::kRunning, poser_->description(), "", loaded_warning_);
+      } else {
+        load_model();
+      }
+    }
+    if (now >= tracking_due_s_) {
+      tracking_due_s_ = kNever;
+      rebuild_tracking();
+    } else if (tracking_failed_ && now >= next_tracking_retry_s_ && tracking_due_s_ == kNever) {
+      rebuild_tracking();
+    }
+    if (poser_ && poser_->outdated()) load_model();  // a distillation preview has a newer snapshot
+    watch_model_files(now);
+    heavy_work_due_s_ = std::min(model_due_s_, tracking_due_s_);
+  }
+
+  // Compares the model's files on disk with those loaded, once a second; a change that has stayed put for
+  // a poll is loaded (a copy in progress is not).
+  void watch_model_files(double now) {
+    if (now < next_model_files_poll_s_ || !has_settings_ || settings_.model_folder.empty()) return;
+    next_model_files_poll_s_ = now + kModelFilesPollSeconds;
+    std::string signature = model_files_signature(settings_);
+    const bool changed = signature != loaded_signature_;
+    const bool settled = signature == last_seen_signature_;
+    last_seen_signature_ = std::move(signature);
+    if (!changed || !settled || model_due_s_ != kNever) return;
+    if (poser_) {
+      reload_in_place();
+    } else {
+      load_model();
+    }
   }
 
   void load_model() {
     poser_.reset();
     pending_still_.reset();
+    loaded_settings_.reset();
+    last_seen_signature_ = loaded_signature_ = model_files_signature(settings_);
     if (settings_.model_folder.empty()) {
       set_state(RuntimeState::kNoModel, "", "no character model chosen: pick a character model folder");
       pending_still_ = placeholder_frame();
       return;
     }
     set_state(RuntimeState::kLoading, "", "");
+    ModelLoadingTurns::Turn loading = wait_for_model_loading();
+    if (!loading) {  // removed or stopping while waiting for its turn
+      model_due_s_ = steady_seconds();
+      return;
+    }
     log(LogLevel::kInfo, "loading the character model '" + settings_.model_folder + "'");
     try {
       const double start = steady_seconds();
       LoadedPoser loaded = load_avatar_poser(settings_);
       poser_ = std::move(loaded.poser);
+      loaded_settings_ = settings_;
+      loaded_warning_ = loaded.warning;
       set_state(RuntimeState::kRunning, poser_->description(), "", loaded.warning);
       if (!loaded.warning.empty()) log(LogLevel::kWarning, loaded.warning);
       log(LogLevel::kInfo, "loaded " + poser_->description() + " in " +
@@ -245,18 +442,61 @@ class AvatarRuntime::Worker {
       auto still = load_still_frame(settings_);
       pending_still_ = still ? std::move(*still) : placeholder_frame();
     }
+    force_render_ = true;
+  }
+
+  // The files of the running model changed on disk: load them beside it and switch only if they load, so
+  // a file damaged or half copied under a running source never takes the character off the stream.
+  void reload_in_place() {
+    ModelLoadingTurns::Turn loading = wait_for_model_loading();
+    if (!loading) return;
+    loaded_signature_ = last_seen_signature_;
+    try {
+      LoadedPoser loaded = load_avatar_poser(settings_);
+      poser_ = std::move(loaded.poser);
+      loaded_settings_ = settings_;
+      loaded_warning_ = loaded.warning;
+      set_state(RuntimeState::kRunning, poser_->description(), "", loaded.warning);
+      log(LogLevel::kInfo, "the model files changed on disk: loaded them again");
+    } catch (const std::exception& e) {
+      const std::string note = std::string("the model files changed on disk and do not load (") + e.what() +
+                               "); still running the model loaded before";
+      bump_status([&](RuntimeStatus& status) { status.warning = note; });
+      log(LogLevel::kWarning, note);
+    }
+    force_render_ = true;
+  }
+
+  // The process-wide loading turn, waited for in short steps so that a source removed meanwhile gives up
+  // its turn. Empty when it gave up.
+  ModelLoadingTurns::Turn wait_for_model_loading() {
+    return model_loading().wait([&] {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return stopping_ || removed_;
+    });
   }
 
   void rebuild_tracking() {
     composer_.clear_tracking();
+    tracking_released_ = false;
     try {
       tracking_.rebuild(settings_);
       composer_.set_input_is_camera(tracking_.is_camera());
       clear_error_if("tracking");
-      if (!tracking_.empty()) log(LogLevel::kInfo, "tracking from " + tracking_.description());
+      if (!tracking_.empty()) {
+        log(LogLevel::kInfo, std::string(tracking_failed_ ? "tracking started after all, from " : "tracking from ") +
+                                 tracking_.description());
+      }
+      tracking_failed_ = false;
+      last_tracking_error_.clear();
     } catch (const std::exception& e) {
-      set_error("tracking", std::string("tracking: ") + e.what());
-      log(LogLevel::kError, std::string("cannot start tracking: ") + e.what());
+      const std::string error = std::string("tracking: ") + e.what();
+      set_error("tracking", error);
+      // Retried every second (the port may be freed by another source); logged when the reason changes.
+      if (error != last_tracking_error_) log(LogLevel::kError, std::string("cannot start tracking: ") + e.what());
+      last_tracking_error_ = error;
+      tracking_failed_ = true;
+      next_tracking_retry_s_ = steady_seconds() + kTrackingRetrySeconds;
     }
   }
 
@@ -329,6 +569,7 @@ class AvatarRuntime::Worker {
   void set_state(RuntimeState state, const std::string& model, const std::string& error,
                  const std::string& warning = "") {
     error_owner_ = error.empty() ? "" : "model";
+    state_ = state;
     bump_status([&](RuntimeStatus& s) {
       s.state = state;
       s.model = model;
@@ -359,11 +600,15 @@ class AvatarRuntime::Worker {
   std::condition_variable wake_;
   bool stopping_ = false;
   bool showing_ = false;
+  bool removed_ = false;  // OBS removed the source: nothing more to do until it is destroyed
+  bool active_ = true;    // shown and ticked: rendering (written by the worker)
   bool calibrate_requested_ = false;
   bool poked_ = false;
   std::optional<AvatarSettings> pending_settings_;
   std::set<std::string> active_expressions_;
   std::atomic<bool> tracking_paused_{false};
+  std::atomic<double> last_tick_s_{-1.0};  // OBS's last video_tick (steady clock); -1 before the first
+  std::atomic<bool> waiting_for_ticks_{false};
   std::atomic<bool> lip_sync_enabled_{false};
   FrameMailbox mailbox_;
   RenderStatistics statistics_;
@@ -386,6 +631,20 @@ class AvatarRuntime::Worker {
   double last_motion_s_ = 0.0;  // when the composed pose last changed (or settings or a command arrived)
   std::uint64_t sequence_ = 0;
   std::string error_owner_;
+  RuntimeState state_ = RuntimeState::kNoModel;
+  static constexpr double kNever = std::numeric_limits<double>::infinity();
+  double model_due_s_ = kNever;     // a model load is scheduled for then
+  double tracking_due_s_ = kNever;  // a tracker rebuild is scheduled for then
+  double heavy_work_due_s_ = kNever;
+  std::optional<AvatarSettings> loaded_settings_;  // the settings poser_ was loaded with
+  std::string loaded_warning_;                     // and what its loading warned of
+  std::string loaded_signature_;                   // the model files as they were at the last load
+  std::string last_seen_signature_;                // ... and at the last poll
+  double next_model_files_poll_s_ = 0.0;
+  bool tracking_released_ = true;  // no tracker while not shown; built when shown
+  bool tracking_failed_ = false;   // the last rebuild threw; retried every kTrackingRetrySeconds
+  double next_tracking_retry_s_ = 0.0;
+  std::string last_tracking_error_;
 
   std::thread thread_;  // last: it uses everything above
 };
@@ -396,6 +655,8 @@ AvatarRuntime::~AvatarRuntime() = default;
 
 void AvatarRuntime::apply_settings(const AvatarSettings& settings) { worker_->apply_settings(settings); }
 void AvatarRuntime::set_showing(bool showing) { worker_->set_showing(showing); }
+void AvatarRuntime::stop() { worker_->stop(); }
+void AvatarRuntime::tick(double now_s) { worker_->tick(now_s); }
 bool AvatarRuntime::try_take_frame(AvatarFrame& frame) { return worker_->try_take_frame(frame); }
 void AvatarRuntime::set_texture_path(const std::string& path) { worker_->set_texture_path(path); }
 void AvatarRuntime::frame_shown(const AvatarFrame& frame, double shown_at_s) {

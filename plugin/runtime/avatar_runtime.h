@@ -4,6 +4,11 @@
 // and renders it, and hands finished frames to OBS through a mailbox. Every public call returns at once:
 // nothing here makes OBS's graphics, audio or UI threads wait for inference.
 //
+// Settings that need a model load or a new tracker take effect once they have settled (a dragged slider
+// costs one reload); until then the source keeps rendering what it has. A model that failed is tried again
+// on any settings, when the source is shown again, and when its files change on disk (polled each second);
+// a model whose files change while it runs is reloaded beside it and replaced only if the new files load.
+//
 // This header is free of LibTorch and OBS types, so the OBS glue (plugin/obs/) can include it without the
 // SIMDe/immintrin clash between OBS's and LibTorch's headers.
 
@@ -34,8 +39,15 @@ class AvatarRuntime {
 
   // Any thread: records the settings and wakes the worker, which reloads what changed.
   void apply_settings(const AvatarSettings& settings);
-  // Rendering runs only while the source is shown somewhere (OBS's show/hide); trackers keep running.
+  // Rendering and tracking run only while the source is shown somewhere (OBS's show/hide): a hidden source
+  // lets go of its camera or UDP port and takes it back when shown.
   void set_showing(bool showing);
+  // Any thread, never waits: the source is gone (removed from OBS, or being destroyed). Rendering stops and
+  // the tracker, the model and their memory are let go at once, on the worker; the destructor only joins.
+  void stop();
+  // Graphics thread, every video_tick: OBS still ticks the source. Once ticks have stopped for a moment (a
+  // source released but not yet destroyed) rendering stops, and soon after tracking.
+  void tick(double now_s);
 
   // Graphics thread: the newest finished frame, if there is one not taken yet (never waits).
   bool try_take_frame(AvatarFrame& frame);

@@ -8,9 +8,15 @@
 #include "plugin/runtime/expression_presets.h"
 #include "tests/loopback_socket.h"
 #include "tests/openseeface_record.h"
+#include "tracking/common/steady_seconds.h"
 #include "tracking/network/osc_message.h"
 
 #include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -209,4 +215,63 @@ TEST_CASE("runtime threads: a still avatar costs a few compositions a second and
 
   runtime.set_expression_active("happy", true);
   CHECK(eventually([&] { return runtime.try_take_frame(frame) && frame.pixels.at(0) > 0; }, std::chrono::seconds(5)));
+}
+
+TEST_CASE("runtime threads: hidden, unticked and stopped sources let go of their port; a taken port is retried",
+          "[threads][udp][lifecycle]") {
+  std::uint16_t port = 0;
+  {
+    tha4::test::LoopbackSocket probe;
+    port = probe.port();
+  }
+  AvatarSettings settings = fake_model_settings();
+  settings.tracking = TrackingInput::kVmc;
+  settings.vmc_port = port;
+  auto first = std::make_unique<AvatarRuntime>(LogFunction{}, std::vector<ExpressionPreset>{});
+  first->apply_settings(settings);
+  CHECK(tha4::test::udp_port_free(port));  // not shown yet: no tracker
+  first->set_showing(true);
+  REQUIRE(eventually([&] { return !tha4::test::udp_port_free(port); }, std::chrono::seconds(10)));
+
+  // Hidden from every output: the port is free; shown again: taken again.
+  first->set_showing(false);
+  CHECK(eventually([&] { return tha4::test::udp_port_free(port); }, std::chrono::seconds(2)));
+  first->set_showing(true);
+  CHECK(eventually([&] { return !tha4::test::udp_port_free(port); }, std::chrono::seconds(2)));
+
+  AvatarRuntime second(LogFunction{}, std::vector<ExpressionPreset>{});
+  second.apply_settings(settings);
+  second.set_showing(true);
+  REQUIRE(
+      eventually([&] { return second.status().error.find("in use") != std::string::npos; }, std::chrono::seconds(5)));
+  // Removed: stop() never waits, and the port is free at once for the second source to take.
+  const auto stop_start = std::chrono::steady_clock::now();
+  first->stop();
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - stop_start).count() < 0.05);
+  CHECK(eventually([&] { return second.status().error.empty() && !tha4::test::udp_port_free(port); },
+                   std::chrono::seconds(3)));
+  CHECK_THAT(second.status().tracking, Catch::Contains("waiting for VMC on UDP port " + std::to_string(port)));
+  first.reset();
+  second.set_showing(false);
+  REQUIRE(eventually([&] { return tha4::test::udp_port_free(port); }, std::chrono::seconds(2)));
+
+  // OBS stops ticking a source (released, not yet destroyed): it stops rendering, then lets the port go.
+  AvatarRuntime third(LogFunction{}, std::vector<ExpressionPreset>{});
+  third.apply_settings(settings);
+  third.set_showing(true);
+  std::atomic<bool> ticking{true};
+  std::thread graphics([&] {  // OBS's graphics thread, ticking at 30 fps until the source is "released"
+    while (ticking.load()) {
+      third.tick(tha4::tracking::steady_seconds());
+      std::this_thread::sleep_for(std::chrono::milliseconds(33));
+    }
+  });
+  REQUIRE(eventually([&] { return !tha4::test::udp_port_free(port); }, std::chrono::seconds(5)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK_FALSE(tha4::test::udp_port_free(port));  // ticked: still tracking
+  const double unticked_at = tha4::tracking::steady_seconds();
+  ticking = false;
+  graphics.join();
+  CHECK(eventually([&] { return tha4::test::udp_port_free(port); }, std::chrono::seconds(2)));
+  CHECK(tha4::tracking::steady_seconds() - unticked_at < 1.5);
 }
