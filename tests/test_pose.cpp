@@ -83,6 +83,15 @@ TEST_CASE("pose: format_pose round-trips exactly through parse_pose", "[pose]") 
     CHECK(parse_pose(format_pose(pose)).pose == pose);
   }
   CHECK(format_pose(rest_pose()).empty());
+  // Values below the smallest normal float (found by fuzz_pose_string: "eye_wink=0x1p-132" read back from its
+  // decimal form as an underflow) are 0, so they round-trip too.
+  for (const char* tiny : {"eye_wink=0x1p-132", "eye_wink=1e-40", "eye_wink=-1e-45", "eye_wink=1e-60"}) {
+    INFO(tiny);
+    const Pose pose = parse_pose(tiny).pose;
+    CHECK(pose[static_cast<std::size_t>(*find_pose_parameter("eye_wink_left"))] == 0.0f);
+    CHECK(parse_pose(format_pose(pose)).pose == pose);
+  }
+  CHECK(parse_pose("eye_wink=1.2e-38").pose[static_cast<std::size_t>(*find_pose_parameter("eye_wink_left"))] > 0.0f);
 }
 
 TEST_CASE("pose: lerp_pose interpolates every parameter", "[pose]") {

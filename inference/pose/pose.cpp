@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <limits>
 #include <cstdlib>
 #include <sstream>
 
@@ -80,9 +81,12 @@ float parse_value(std::string_view name, std::string_view text) {
   if (end != value.c_str() + value.size()) {
     throw PoseError("pose parameter '" + std::string(name) + "': '" + value + "' is not a number");
   }
-  if (!std::isfinite(parsed) || errno == ERANGE) {
+  if (!std::isfinite(parsed)) {  // an overflow (ERANGE) reads as infinite too
     throw PoseError("pose parameter '" + std::string(name) + "' must be a finite number, got '" + value + "'");
   }
+  // Below the smallest normal float (an underflow, ERANGE, or a subnormal such as 0x1p-132) is 0: such a value
+  // moves nothing, and its decimal form would not read back as the same float.
+  if (std::fabs(parsed) < std::numeric_limits<float>::min()) return 0.0f;
   return parsed;
 }
 

@@ -244,7 +244,7 @@ class AvatarRuntime::Worker {
         } else {
           // Idle: poll the tracker status, the model files and OBS's ticks now and then.
           waiting_for_ticks_.store(showing_ && !active_ && !removed_);
-          wake_.wait_for(lock, std::chrono::milliseconds(active_ ? 250 : 100), due);
+          wake_.wait_for(lock, std::chrono::milliseconds(showing_ && !active_ ? 100 : 250), due);
           waiting_for_ticks_.store(false);
         }
         if (stopping_) break;
@@ -263,6 +263,7 @@ class AvatarRuntime::Worker {
       const double now = steady_seconds();
       if (settings) receive_settings(*settings, now);
       if (!follow_obs(showing, now)) {
+        update_tracking_status();  // a tracker let go says nothing any more
         next_frame_s = now;
         continue;
       }
