@@ -2,6 +2,7 @@
 #include "cli/allocator_tuning.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/distill_mask.h"
 #include "cli/process_launcher.h"
 #include "cli/training_process.h"
 #include "inference/distill/body_distillation.h"
@@ -29,6 +30,7 @@ namespace fs = std::filesystem;
 
 struct InitOptions {
   std::string image, mask, out;
+  MaskFaceSource mask_source;  // without --mask: what poses the face for the proposed one
   int batch_size = 8;
   std::string sample_every = "10000";
   int gpus = 1;
@@ -39,7 +41,7 @@ struct InitOptions {
 void run_init(const InitOptions& options) {
   // Everything is checked before the folder or the file is created.
   distill::read_distill_character(options.image);
-  distill::read_face_mask(options.mask);
+  if (!options.mask.empty()) distill::read_face_mask(options.mask);
   distill::check_output_folder_writable(options.out);
   const fs::path folder = fs::absolute(options.out);
   const fs::path file = folder / "config.yaml";
@@ -47,10 +49,20 @@ void run_init(const InitOptions& options) {
   if (fs::exists(file, ec) && !options.force) {
     throw Error(file.string() + " already exists; pass --force to replace it (the training state beside it is kept)");
   }
+  fs::path mask = options.mask;
+  if (mask.empty()) {  // no hand-made mask: propose one from the character itself
+    fs::create_directories(folder);
+    mask = folder / "face_mask.png";
+    try {
+      write_proposed_face_mask(options.mask_source, options.image, mask, mask_preview_file(mask));
+    } catch (const FullSystemError& e) {
+      throw FullSystemError(std::string(e.what()) + "\nor give a face mask you made with --mask");
+    }
+  }
   distill::DistillerConfig config;
   config.prefix = folder;
   config.character_image_file_name = fs::absolute(options.image);
-  config.face_mask_image_file_name = fs::absolute(options.mask);
+  config.face_mask_image_file_name = fs::absolute(mask);
   config.face_morpher_batch_size = config.body_morpher_batch_size = options.batch_size;
   std::optional<int64_t> interval;
   if (options.sample_every != "none") interval = std::stoll(options.sample_every);
@@ -189,10 +201,12 @@ void add_distill_command(CLI::App& app) {
       "init", "Check a character picture and its face mask and write a distiller config (the reference's YAML)");
   init_command->add_option("--image", init->image, "The character: 512x512 RGBA PNG with a transparent background")
       ->required();
-  init_command
-      ->add_option("--mask", init->mask,
-                   "The face mask: 512x512 PNG, white (255) over the movable face parts, black (0) elsewhere")
-      ->required();
+  init_command->add_option(
+      "--mask", init->mask,
+      "The face mask: 512x512 PNG, white (255) over the movable face parts, black (0) elsewhere (default: proposed "
+      "from the character with the teacher, as `tha4 distill mask` does, into <out>/face_mask.png)");
+  init_command->add_option("--tha4-dir", init->mask_source.tha4_dir,
+                           "Without --mask: the teacher that poses the face (default: $THA4_TEACHER_DIR)");
   init_command->add_option("--out", init->out, "Output folder (the config's prefix; created if needed)")->required();
   init_command->add_option("--batch-size", init->batch_size, "Examples per step over all processes (1..8)")
       ->check(CLI::Range(1, 8));
@@ -203,6 +217,7 @@ void add_distill_command(CLI::App& app) {
       ->check(CLI::Range(1, 1024));
   init_command->add_flag("--force", init->force, "Replace an existing config.yaml");
   init_command->callback([init] { run_init(*init); });
+  add_distill_mask_command(*distill);
 
   auto run = std::make_shared<RunOptions>();
   CLI::App* run_command = distill->add_subcommand(
