@@ -132,9 +132,18 @@ void refresh_properties_on_status_change(AvatarSource& avatar, float seconds) {
   obs_source_update_properties(avatar.source);
 }
 
+// OBS's own load for the frame governor: its mean frame time, its frame interval, the frames it lagged.
+avatar::ObsLoad obs_load() {
+  avatar::ObsLoad load;
+  load.frame_ms = static_cast<double>(obs_get_average_frame_time_ns()) / 1e6;
+  load.interval_ms = static_cast<double>(obs_get_frame_interval_ns()) / 1e6;
+  load.lagged_frames = obs_get_lagged_frames();
+  return load;
+}
+
 void video_tick(void* data, float seconds) {
   auto* avatar = static_cast<AvatarSource*>(data);
-  avatar->runtime->tick(now_s());
+  avatar->runtime->tick(now_s(), obs_load());
   upload_newest_frame(*avatar);
   if (avatar->grab_obs_source.load()) avatar->grabber.tick(avatar->source, *avatar->runtime, seconds, kTrackingFps);
   avatar->audio->tick(seconds);
@@ -181,6 +190,14 @@ std::string status_text(const avatar::RuntimeStatus& status) {
   if (!status.tracking.empty() || status.tracking_paused) {
     text += std::string("\n") + obs_module_text("Status.Tracking") + ": " +
             (status.tracking_paused ? obs_module_text("Status.TrackingPaused") : status.tracking);
+  }
+  if (status.state == avatar::RuntimeState::kRunning && !status.governor.empty()) {
+    char obs_frame[80] = "";
+    if (status.obs_frame_ms > 0.0) {
+      std::snprintf(obs_frame, sizeof obs_frame, obs_module_text("Status.ObsFrame"), status.obs_frame_ms);
+    }
+    text += std::string("\n") + obs_module_text("Status.Governor") + ": " + status.governor +
+            (obs_frame[0] ? std::string("; ") + obs_frame : std::string());
   }
   if (!status.texture_path.empty()) {
     text += std::string("\n") + obs_module_text("Status.Texture") + ": " + status.texture_path;

@@ -73,6 +73,8 @@ std::vector<SettingGroup> make_table() {
            setting<&S::cpu_threads>(keys::kCpuThreads, Widget::kInteger, "CpuThreads")
                .with_range(0, 64, 1)
                .with_help("CpuThreads.Help"),
+           setting<&S::max_fps>("max_fps", Widget::kInteger, "MaxFps").with_range(0, 240, 1).with_help("MaxFps.Help"),
+           setting<&S::governor>("governor", Widget::kCheckbox, "Governor").with_help("Governor.Help"),
            setting<&S::output_scale>("output_scale", Widget::kSlider, "OutputScale")
                .with_range(0.25, 2.0, 0.05)
                .with_suffix("×"),

@@ -187,6 +187,7 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
 #if THA4_HAS_CUDA_ENGINE
   if (decision.fused_cuda) {
     loaded.poser = wrap_cuda_poser(std::move(student), std::move(description));
+    loaded.fused_cuda = true;
   }
 #endif
   if (!loaded.poser) loaded.poser = std::make_unique<EnginePoser>(std::move(student), std::move(description));

@@ -28,7 +28,8 @@ class AvatarPoser {
 
 struct LoadedPoser {
   std::unique_ptr<AvatarPoser> poser;
-  std::string warning;  // e.g. "CUDA is not available, using the CPU" (empty when none)
+  std::string warning;      // e.g. "CUDA is not available, using the CPU" (empty when none)
+  bool fused_cuda = false;  // the fused CUDA engine, whose precision the governor may lower
 };
 
 // Loads the model named by the settings: the full system's weight folder, a student character model folder,

@@ -145,7 +145,10 @@ class AvatarRuntime::Worker {
     }
     wake_.notify_all();
   }
-  void tick(double now_s) {
+  void tick(double now_s, const ObsLoad& obs) {
+    obs_frame_ms_.store(obs.frame_ms);
+    obs_interval_ms_.store(obs.interval_ms);
+    obs_lagged_frames_.store(obs.lagged_frames);
     last_tick_s_.store(now_s);
     if (waiting_for_ticks_.load()) wake_.notify_all();
   }
@@ -198,6 +201,7 @@ class AvatarRuntime::Worker {
     copy.latency_ms = summary.latency_ms;
     copy.frames_rendered = summary.frames;
     copy.poses_composed = poses_composed_.load();
+    copy.obs_frame_ms = obs_frame_ms_.load();
     return copy;
   }
   std::uint64_t status_generation() const { return status_generation_.load(); }
@@ -284,8 +288,9 @@ class AvatarRuntime::Worker {
       }
       const double frame_now = steady_seconds();
       if (frame_now + 0.0005 < next_frame_s && frame_now - last_motion_s_ <= kStillAfterSeconds) continue;  // early
-      render_frame(frame_now);
-      const double period_s = 1.0 / std::clamp(settings_.display_fps, 1.0, 240.0);
+      const double render_s = render_frame(frame_now);
+      follow_governor(steady_seconds(), render_s);
+      const double period_s = 1.0 / governor_.target_fps();
       next_frame_s = std::max(next_frame_s + period_s, steady_seconds() - period_s);
     }
     tracking_.reset();
@@ -348,6 +353,8 @@ class AvatarRuntime::Worker {
     settings_ = settings;
     has_settings_ = true;
     lip_sync_.set_settings(lip_sync_settings(settings));
+    governor_.configure(governor_settings());
+    show_governor();
     lip_sync_enabled_.store(settings.lip_sync != LipSyncMode::kOff);
     if (first) {
       load_model();  // the tracker starts when the source is first shown (follow_obs)
@@ -374,7 +381,7 @@ class AvatarRuntime::Worker {
   void do_heavy_work(double now) {
     if (now >= model_due_s_) {
       model_due_s_ = kNever;
-      if (loaded_settings_ && !model_settings_differ(*loaded_settings_, settings_) && poser_ &&
+      if (loaded_settings_ && !model_settings_differ(*loaded_settings_, model_settings()) && poser_ &&
           state_ != RuntimeState::kError) {
         // The settings came back to the loaded model's: nothing to load.
         set_state(RuntimeState::kRunning, poser_->description(), "", loaded_warning_);
@@ -404,7 +411,7 @@ class AvatarRuntime::Worker {
     last_seen_signature_ = std::move(signature);
     if (!changed || !settled || model_due_s_ != kNever) return;
     if (poser_) {
-      reload_in_place();
+      reload_in_place("the model files changed on disk");
     } else {
       load_model();
     }
@@ -429,10 +436,13 @@ class AvatarRuntime::Worker {
     log(LogLevel::kInfo, "loading the character model '" + settings_.model_folder + "'");
     try {
       const double start = steady_seconds();
-      LoadedPoser loaded = load_avatar_poser(settings_);
+      LoadedPoser loaded = load_avatar_poser(model_settings());
       poser_ = std::move(loaded.poser);
-      loaded_settings_ = settings_;
+      loaded_settings_ = model_settings();
       loaded_warning_ = loaded.warning;
+      fused_cuda_ = loaded.fused_cuda;
+      governor_.configure(governor_settings());
+      governor_.new_model();
       set_state(RuntimeState::kRunning, poser_->description(), "", loaded.warning);
       if (!loaded.warning.empty()) log(LogLevel::kWarning, loaded.warning);
       log(LogLevel::kInfo, "loaded " + poser_->description() + " in " +
@@ -446,22 +456,26 @@ class AvatarRuntime::Worker {
     force_render_ = true;
   }
 
-  // The files of the running model changed on disk: load them beside it and switch only if they load, so
-  // a file damaged or half copied under a running source never takes the character off the stream.
-  void reload_in_place() {
+  // The files of the running model changed on disk (or the governor changed its precision): load them
+  // beside it and switch only if they load, so a file damaged or half copied under a running source never
+  // takes the character off the stream.
+  void reload_in_place(const std::string& why) {
     ModelLoadingTurns::Turn loading = wait_for_model_loading();
     if (!loading) return;
     loaded_signature_ = last_seen_signature_;
     try {
-      LoadedPoser loaded = load_avatar_poser(settings_);
+      LoadedPoser loaded = load_avatar_poser(model_settings());
       poser_ = std::move(loaded.poser);
-      loaded_settings_ = settings_;
+      loaded_settings_ = model_settings();
       loaded_warning_ = loaded.warning;
+      fused_cuda_ = loaded.fused_cuda;
+      governor_.configure(governor_settings());
+      governor_.new_model();
       set_state(RuntimeState::kRunning, poser_->description(), "", loaded.warning);
-      log(LogLevel::kInfo, "the model files changed on disk: loaded them again");
+      log(LogLevel::kInfo, why + ": loaded the model again");
     } catch (const std::exception& e) {
-      const std::string note = std::string("the model files changed on disk and do not load (") + e.what() +
-                               "); still running the model loaded before";
+      const std::string note =
+          why + " and the model does not load (" + e.what() + "); still running the model loaded before";
       bump_status([&](RuntimeStatus& status) { status.warning = note; });
       log(LogLevel::kWarning, note);
     }
@@ -510,7 +524,8 @@ class AvatarRuntime::Worker {
     }
   }
 
-  void render_frame(double now) {
+  // Renders the pose of `now`; returns the seconds the engine took (0 when nothing was rendered).
+  double render_frame(double now) {
     if (!poser_) {  // an error or no model: show the still character or the placeholder once
       if (pending_still_) {
         pending_still_->sequence = ++sequence_;
@@ -519,7 +534,7 @@ class AvatarRuntime::Worker {
         mailbox_.publish(still);
         pending_still_.reset();
       }
-      return;
+      return 0.0;
     }
     if (!tracking_paused_.load()) {
       if (auto tracked = tracking_.latest()) composer_.add_tracked(*tracked);
@@ -534,7 +549,7 @@ class AvatarRuntime::Worker {
     }
     composer_.apply_overrides(pose, now);
     poses_composed_.fetch_add(1);
-    if (!force_render_ && last_pose_ && *last_pose_ == pose) return;  // nothing moved: keep the frame OBS has
+    if (!force_render_ && last_pose_ && *last_pose_ == pose) return 0.0;  // nothing moved: keep OBS's frame
     force_render_ = false;
     last_motion_s_ = now;
     try {
@@ -553,10 +568,51 @@ class AvatarRuntime::Worker {
       statistics_.add_frame(end, end - start);
       last_pose_ = pose;
       clear_error_if("render");
+      return end - start;
     } catch (const std::exception& e) {
       set_error("render", std::string("rendering failed: ") + e.what());
       log(LogLevel::kError, std::string("rendering failed: ") + e.what());
       last_pose_ = pose;  // do not retry the same pose every frame
+    }
+    return 0.0;
+  }
+
+  // ---- the governor ----
+  GovernorSettings governor_settings() const {
+    GovernorSettings governed;
+    governed.enabled = settings_.governor;
+    governed.display_fps = settings_.display_fps;
+    governed.max_fps = settings_.max_fps;
+    governed.precision_can_drop = fused_cuda_ && settings_.gpu_precision == GpuPrecision::kQuality;
+    return governed;
+  }
+
+  // The settings a model is loaded with: the user's, at reduced GPU precision while the governor asks for it.
+  AvatarSettings model_settings() const {
+    AvatarSettings settings = settings_;
+    if (governor_.reduced_precision()) settings.gpu_precision = GpuPrecision::kBalanced;
+    return settings;
+  }
+
+  // After each frame: tells the governor OBS's load and the render time; a change of precision reloads the
+  // model beside the running one (no gap on the stream), a change of level shows in the status.
+  void follow_governor(double now, double render_s) {
+    const bool was_reduced = governor_.reduced_precision();
+    governor_.observe(now, ObsLoad{obs_frame_ms_.load(), obs_interval_ms_.load(), obs_lagged_frames_.load()},
+                      render_s * 1000.0);
+    if (governor_.reduced_precision() != was_reduced) {
+      log(LogLevel::kInfo, governor_.reduced_precision() ? "the governor lowers the GPU precision (busy machine)"
+                                                         : "the governor restores the GPU precision");
+      if (poser_) reload_in_place("the governor changed the GPU precision");
+    }
+    show_governor();
+  }
+  void show_governor() {
+    std::string summary = governor_.summary();
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    if (status_.governor != summary) {
+      status_.governor = std::move(summary);
+      status_generation_.fetch_add(1);
     }
   }
 
@@ -609,6 +665,9 @@ class AvatarRuntime::Worker {
   std::set<std::string> active_expressions_;
   std::atomic<bool> tracking_paused_{false};
   std::atomic<double> last_tick_s_{-1.0};  // OBS's last video_tick (steady clock); -1 before the first
+  std::atomic<double> obs_frame_ms_{0.0};  // OBS's load as of its last video_tick (see ObsLoad)
+  std::atomic<double> obs_interval_ms_{0.0};
+  std::atomic<std::uint32_t> obs_lagged_frames_{0};
   std::atomic<bool> waiting_for_ticks_{false};
   std::atomic<bool> lip_sync_enabled_{false};
   FrameMailbox mailbox_;
@@ -641,6 +700,8 @@ class AvatarRuntime::Worker {
   std::string loaded_warning_;                     // and what its loading warned of
   std::string loaded_signature_;                   // the model files as they were at the last load
   std::string last_seen_signature_;                // ... and at the last poll
+  bool fused_cuda_ = false;                        // poser_ is the fused CUDA engine (its precision can drop)
+  FrameGovernor governor_;
   double next_model_files_poll_s_ = 0.0;
   bool tracking_released_ = true;  // no tracker while not shown; built when shown
   bool tracking_failed_ = false;   // the last rebuild threw; retried every kTrackingRetrySeconds
@@ -657,7 +718,7 @@ AvatarRuntime::~AvatarRuntime() = default;
 void AvatarRuntime::apply_settings(const AvatarSettings& settings) { worker_->apply_settings(settings); }
 void AvatarRuntime::set_showing(bool showing) { worker_->set_showing(showing); }
 void AvatarRuntime::stop() { worker_->stop(); }
-void AvatarRuntime::tick(double now_s) { worker_->tick(now_s); }
+void AvatarRuntime::tick(double now_s, const ObsLoad& obs) { worker_->tick(now_s, obs); }
 bool AvatarRuntime::try_take_frame(AvatarFrame& frame) { return worker_->try_take_frame(frame); }
 void AvatarRuntime::set_texture_path(const std::string& path) { worker_->set_texture_path(path); }
 void AvatarRuntime::frame_shown(const AvatarFrame& frame, double shown_at_s) {

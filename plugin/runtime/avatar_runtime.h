@@ -14,6 +14,7 @@
 
 #include "plugin/runtime/avatar_settings.h"
 #include "plugin/runtime/expression_presets.h"
+#include "plugin/runtime/frame_governor.h"
 #include "plugin/runtime/frame_mailbox.h"
 #include "plugin/runtime/runtime_status.h"
 
@@ -46,8 +47,9 @@ class AvatarRuntime {
   // the tracker, the model and their memory are let go at once, on the worker; the destructor only joins.
   void stop();
   // Graphics thread, every video_tick: OBS still ticks the source. Once ticks have stopped for a moment (a
-  // source released but not yet destroyed) rendering stops, and soon after tracking.
-  void tick(double now_s);
+  // source released but not yet destroyed) rendering stops, and soon after tracking. `obs` is OBS's own load,
+  // which the frame governor watches.
+  void tick(double now_s, const ObsLoad& obs = {});
 
   // Graphics thread: the newest finished frame, if there is one not taken yet (never waits).
   bool try_take_frame(AvatarFrame& frame);

@@ -49,6 +49,8 @@ struct AvatarSettings {
   // Output
   double output_scale = 1.0;  // the source is 512·scale pixels square; OBS scales the texture
   double display_fps = 30.0;  // OBS's frame rate: the renderer aims for it
+  int max_fps = 0;            // the user's frame-rate cap; 0: OBS's rate
+  bool governor = true;       // lower the frame rate (then the GPU precision) while OBS or the machine is busy
 
   // Tracking
   TrackingInput tracking = TrackingInput::kNone;

@@ -375,6 +375,45 @@ TEST_CASE("obs: a slow engine lowers the avatar's frame rate but never OBS's", "
   obs_set_output_source(0, nullptr);
 }
 
+TEST_CASE("obs: the frame-rate cap holds, and the governor backs off when renders slow down and says why",
+          "[obs][governor]") {
+  ObsHost::get();
+  obs_data_t* settings = still_settings(model_folder("lambda_00"), "");
+  obs_data_set_double(settings, "breaths_per_minute", 60.0);  // a new pose every frame
+  obs_data_set_int(settings, "max_fps", 2);
+  // Renders take at least 400 ms (longer than the engine itself takes, even on a busy 2-core machine), so
+  // the governor sees the render times the test sets.
+  obs_data_set_int(settings, "debug_min_render_ms", 400);
+  SourceRef avatar(kAvatarId, "governed avatar", settings);
+  obs_data_release(settings);
+  obs_set_output_source(0, avatar.get());
+  const auto status_has = [&](const char* text) { return status_line(avatar.get()).find(text) != std::string::npos; };
+  const auto avatar_fps = [&] {
+    const std::string status = status_line(avatar.get());
+    double fps = -1.0;
+    const std::size_t line = status.find('\n');
+    if (line != std::string::npos) std::sscanf(status.c_str() + line + 1, "%lf frames/s", &fps);
+    return fps;
+  };
+  REQUIRE(wait_until([&] { return status_has("Running") && status_has("Governor: up to 2 frames/s"); }, 120s));
+  std::this_thread::sleep_for(4s);  // the rate is counted over the last two seconds
+  INFO(status_line(avatar.get()));
+  CHECK(avatar_fps() > 1.0);
+  CHECK(avatar_fps() <= 2.2);
+
+  // Uncapped, the governor knows the calm render time (400 ms), then the renders take 2.5 times as long, as
+  // when a game takes the cores: it lowers the frame rate and says why.
+  avatar.update([](obs_data_t* s) { obs_data_set_int(s, "max_fps", 0); });
+  CHECK(wait_until([&] { return status_has("Governor: up to 30 frames/s"); }, 10s));
+  std::this_thread::sleep_for(3s);
+  avatar.update([](obs_data_t* s) { obs_data_set_int(s, "debug_min_render_ms", 1000); });
+  CHECK(wait_until([&] { return status_has("Governor: at most") && status_has("(machine busy)"); }, 15s));
+  // Off, it holds nothing back.
+  avatar.update([](obs_data_t* s) { obs_data_set_bool(s, "governor", false); });
+  CHECK(wait_until([&] { return status_has("Governor: off, 30 frames/s"); }, 10s));
+  obs_set_output_source(0, nullptr);
+}
+
 namespace {
 obs_hotkey_id find_hotkey(const std::string& name) {
   struct Search {
