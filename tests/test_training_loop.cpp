@@ -5,6 +5,7 @@
 #include "inference/training/batch_sampler.h"
 #include "inference/training/loss_log.h"
 #include "inference/training/loss_plot.h"
+#include "inference/training/progress_file.h"
 #include "inference/training/state_layout.h"
 #include "inference/training/training_loop.h"
 #include "inference/training/training_state.h"
@@ -200,6 +201,14 @@ TEST_CASE("training: a run continued from its snapshot equals an uninterrupted r
   CHECK(fs::is_regular_file(sample_output_file(dir.path() / "whole", 0)));
   CHECK(fs::is_regular_file(sample_output_file(dir.path() / "whole", 32)));
   CHECK(fs::is_regular_file(sample_output_file(dir.path() / "whole", 40)));  // the final student
+  // The progress file a watcher reads (progress_file.h): finished, all examples seen.
+  std::ifstream progress_in(dir.path() / "whole" / kProgressFile);
+  std::stringstream progress_text;
+  progress_text << progress_in.rdbuf();
+  const auto progress = parse_training_progress(progress_text.str());
+  REQUIRE(progress);
+  CHECK(progress->finished);
+  CHECK((progress->examples == 40 && progress->total == 40));
 
   // A finished run started again does nothing and keeps its weights.
   ToyTask again;
@@ -302,4 +311,27 @@ TEST_CASE("training: before each step the loop names the next step's examples to
   REQUIRE(task.prefetched.size() == 9);
   for (std::size_t step = 0; step + 1 < task.losses.size(); ++step)
     CHECK(task.prefetched[step] == task.losses[step + 1]);
+}
+
+TEST_CASE("training: the progress file reads back, and anything malformed reads as nothing", "[training]") {
+  TrainingProgress progress;
+  progress.examples = 1200;
+  progress.total = 10000;
+  progress.examples_per_second = 0.5;
+  progress.seconds_left = 17600;
+  const auto read = parse_training_progress(format_training_progress(progress));
+  REQUIRE(read);
+  CHECK((read->examples == 1200 && read->total == 10000 && read->examples_per_second == 0.5 &&
+         read->seconds_left == 17600 && !read->finished));
+  CHECK(read->fraction() == Approx(0.12));
+  for (const char* bad :
+       {"", "examples 1\ntotal 2\n", "examples 3\ntotal 2\nexamples_per_second 0\nseconds_left -1\nfinished 0\n",
+        "examples 1\ntotal 2\nexamples_per_second nan\nseconds_left -1\nfinished 0\n",
+        "examples 1\ntotal 2\nexamples_per_second 1\nseconds_left -1\nfinished 2\n",
+        "examples 1\nexamples 1\ntotal 2\nexamples_per_second 1\nseconds_left -1\nfinished 0\n",
+        "examples x\ntotal 2\nexamples_per_second 1\nseconds_left -1\nfinished 0\n",
+        "examples 1\ntotal 2\nexamples_per_second 1\nseconds_left -1\nfinished 0\nmore 1\n"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_training_progress(bad));
+  }
 }

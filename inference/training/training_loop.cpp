@@ -4,8 +4,10 @@
 #include "inference/training/fault_injection.h"
 #include "inference/training/loss_log.h"
 #include "inference/training/progress_bar.h"
+#include "inference/training/progress_file.h"
 #include "inference/training/state_layout.h"
 #include "inference/training/training_state.h"
+#include "inference/util/atomic_file.h"
 #include "inference/util/errors.h"
 #include "inference/weights/state_dict.h"
 #include "inference/weights/tensor_archive_writer.h"
@@ -179,8 +181,11 @@ class Trainer {
 
     // 4. The steps.
     DistributedBatchSampler sampler(task_.dataset_size(), batch_per_rank_, rank_, world_);
+    session_start_examples_ = examples_seen_;
+    session_started_ = std::chrono::steady_clock::now();
     while (examples_seen_ < total) step(sampler);
     if (progress_) progress_->finish();
+    if (rank_ == 0) write_progress_file(/*finished=*/true);
 
     outcome_.examples_seen = examples_seen_;
     outcome_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -243,6 +248,28 @@ class Trainer {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - log_started_).count();
     log_->append(examples_seen_, lr, terms, total, elapsed);
     if (progress_) progress_->update(examples_seen_, labelled, lr);
+    write_progress_file(/*finished=*/false);
+  }
+
+  // <run>/progress.txt (progress_file.h) for whoever watches the run: at most once a second, and at the end.
+  void write_progress_file(bool finished) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!finished && now - last_progress_write_ < std::chrono::seconds(1)) return;
+    last_progress_write_ = now;
+    TrainingProgress progress;
+    progress.examples = examples_seen_;
+    progress.total = options_.schedule.total_examples;
+    const double elapsed = std::chrono::duration<double>(now - session_started_).count();
+    const int64_t done = examples_seen_ - session_start_examples_;
+    progress.examples_per_second = elapsed > 0.0 && done > 0 ? done / elapsed : 0.0;
+    progress.seconds_left =
+        progress.examples_per_second > 0.0 ? (progress.total - progress.examples) / progress.examples_per_second : -1.0;
+    progress.finished = finished;
+    try {
+      write_file_atomically(run_ / kProgressFile, format_training_progress(progress));
+    } catch (const std::exception&) {
+      // Only a watcher's convenience: a full disk shows in the snapshots, which matter.
+    }
   }
 
   // Rank 0's sample sheet, in the run's sample folder (created here: the loop owns the run's layout).
@@ -281,6 +308,9 @@ class Trainer {
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<LossLog> log_;
   std::unique_ptr<ProgressBar> progress_;
+  int64_t session_start_examples_ = 0;
+  std::chrono::steady_clock::time_point session_started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_progress_write_{};
   std::chrono::steady_clock::time_point log_started_ = std::chrono::steady_clock::now();
   TrainingOutcome outcome_;
 };
