@@ -207,6 +207,11 @@ void add_distill_command(CLI::App& app) {
       "from the character with the teacher, as `tha4 distill mask` does, into <out>/face_mask.png)");
   init_command->add_option("--tha4-dir", init->mask_source.tha4_dir,
                            "Without --mask: the teacher that poses the face (default: $THA4_TEACHER_DIR)");
+  init_command
+      ->add_option("--full-config", init->mask_source.full_config,
+                   "Without --mask: the teacher's network sizes as a teacher_pipeline.json-style file (default: the "
+                   "official ones)")
+      ->check(CLI::ExistingFile);
   init_command->add_option("--out", init->out, "Output folder (the config's prefix; created if needed)")->required();
   init_command->add_option("--batch-size", init->batch_size, "Examples per step over all processes (1..8)")
       ->check(CLI::Range(1, 8));

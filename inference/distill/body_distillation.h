@@ -7,6 +7,7 @@
 // colour output is pulled towards the final image; alpha is not supervised). The weights and the learning
 // rate follow the reference's phase table, scaled to the run's length (1.5 M examples by default).
 
+#include "inference/distill/distill_layout.h"
 #include "inference/distill/distillation_teacher.h"
 #include "inference/distill/pose_source.h"
 #include "inference/student/student_networks.h"
@@ -16,8 +17,6 @@
 #include <memory>
 
 namespace tha4::distill {
-
-constexpr int64_t kBodyDefaultExamples = 1'500'000;
 
 // One row of the phase table.
 struct BodyPhase {

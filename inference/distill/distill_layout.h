@@ -5,7 +5,13 @@
 //   <prefix>/body_morpher/   the body run
 //   <prefix>/character_model/  the finished student, in the official layout, once both runs are complete
 
+#include <cstdint>
+
 namespace tha4::distill {
+
+// The reference's example counts of the two runs (spec §6).
+inline constexpr int64_t kFaceDefaultExamples = 1'000'000;
+inline constexpr int64_t kBodyDefaultExamples = 1'500'000;
 
 inline constexpr const char* kFaceRunFolder = "face_morpher";
 inline constexpr const char* kBodyRunFolder = "body_morpher";

@@ -7,6 +7,7 @@
 // with both means over all N·4·128·128 elements (the masked term too), M the face mask on all 4 channels.
 // Adam; learning rate 1e-4, 1e-4/3, 1e-5, 1e-4/30 from 0, 2/10, 5/10 and 8/10 of the run.
 
+#include "inference/distill/distill_layout.h"
 #include "inference/distill/distillation_teacher.h"
 #include "inference/distill/pose_source.h"
 #include "inference/student/student_networks.h"
@@ -18,7 +19,6 @@
 namespace tha4::distill {
 
 constexpr double kFaceMaskWeight = 20.0;  // λ_fm of the supplement
-constexpr int64_t kFaceDefaultExamples = 1'000'000;
 
 struct FaceLoss {
   torch::Tensor l1;         // mean |T − S|

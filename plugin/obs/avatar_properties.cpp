@@ -115,6 +115,55 @@ bool calibrate_clicked(obs_properties_t*, obs_property_t*, void* data) {
   return false;
 }
 
+// The picture the source shows, and a name for its run: the character image setting (its file name), else
+// the model folder's character.png (the folder's name: every student's picture is called character.png).
+struct Picture {
+  std::filesystem::path file;
+  std::string name = "character";
+};
+Picture picture_of(obs_data_t* settings) {
+  const std::filesystem::path image = obs_data_get_string(settings, keys::kCharacterImage);
+  if (!image.empty()) return {image, image.stem().string()};
+  const std::filesystem::path model = obs_data_get_string(settings, keys::kModelFolder);
+  std::error_code error;
+  const std::filesystem::path picture = model / "character.png";
+  if (model.empty() || !std::filesystem::is_regular_file(picture, error)) return {};
+  const std::filesystem::path folder = model.filename().empty() ? model.parent_path() : model;
+  return {picture, folder.filename().string()};
+}
+
+// Starts (or resumes) making a real-time model of the source's picture, in OBS's config folder for the plugin
+// (<config>/plugin_config/tha4-avatar/distill/<picture name>); the worker starts the process.
+bool distill_start_clicked(obs_properties_t*, obs_property_t*, void* data) {
+  if (!data) return false;
+  obs_source_t* source = static_cast<AvatarSource*>(data)->source;
+  obs_data_t* settings = obs_source_get_settings(source);
+  const Picture picture = picture_of(settings);
+  const std::string same_picture = obs_data_get_string(settings, keys::kDistillPicture);
+  // A new picture gets its own run; the same one resumes its run.
+  if (std::string(obs_data_get_string(settings, keys::kDistillPrefix)).empty() ||
+      same_picture != picture.file.string()) {
+    char* prefix = obs_module_config_path(("distill/" + picture.name).c_str());
+    obs_data_set_string(settings, keys::kDistillPrefix, prefix ? prefix : "");
+    bfree(prefix);
+  }
+  obs_data_set_string(settings, keys::kDistillPicture, picture.file.string().c_str());
+  obs_data_set_bool(settings, keys::kDistillActive, true);
+  obs_source_update(source, settings);
+  obs_data_release(settings);
+  return true;
+}
+
+bool distill_stop_clicked(obs_properties_t*, obs_property_t*, void* data) {
+  if (!data) return false;
+  obs_source_t* source = static_cast<AvatarSource*>(data)->source;
+  obs_data_t* settings = obs_data_create();
+  obs_data_set_bool(settings, keys::kDistillActive, false);
+  obs_source_update(source, settings);
+  obs_data_release(settings);
+  return true;
+}
+
 void add_status(obs_properties_t* props, const AvatarSource& avatar) {
   const avatar::RuntimeStatus status = avatar.runtime->status();
   obs_property_t* line = obs_properties_add_text(props, keys::kStatus, status_text(status).c_str(), OBS_TEXT_INFO);
@@ -158,6 +207,9 @@ obs_property_t* add_property(obs_properties_t* group, const Setting& setting) {
     case Widget::kCameraDevices: return add_camera_devices(group, setting, label);
     case Widget::kExpressions: return add_expressions(group, setting, label);
     case Widget::kCalibrateButton: return obs_properties_add_button(group, setting.key, label, calibrate_clicked);
+    case Widget::kDistillStartButton:
+      return obs_properties_add_button(group, setting.key, label, distill_start_clicked);
+    case Widget::kDistillStopButton: return obs_properties_add_button(group, setting.key, label, distill_stop_clicked);
     case Widget::kHidden: return nullptr;
   }
   return nullptr;

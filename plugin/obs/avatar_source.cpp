@@ -191,6 +191,9 @@ std::string status_text(const avatar::RuntimeStatus& status) {
     text += std::string("\n") + obs_module_text("Status.Tracking") + ": " +
             (status.tracking_paused ? obs_module_text("Status.TrackingPaused") : status.tracking);
   }
+  if (!status.distillation.empty()) {
+    text += std::string("\n") + obs_module_text("Status.Distillation") + ": " + status.distillation;
+  }
   if (status.state == avatar::RuntimeState::kRunning && !status.governor.empty()) {
     char obs_frame[80] = "";
     if (status.obs_frame_ms > 0.0) {

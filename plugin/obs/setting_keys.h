@@ -19,6 +19,14 @@ inline constexpr const char* kVmcPort = "vmc_port";
 inline constexpr const char* kOpenSeeFacePort = "openseeface_port";
 inline constexpr const char* kCalibrate = "calibrate";  // a button: not saved
 
+inline constexpr const char* kModelFolder = "model_folder";
+inline constexpr const char* kCharacterImage = "character_image";
+inline constexpr const char* kDistillStart = "distill_start";  // buttons: not saved
+inline constexpr const char* kDistillStop = "distill_stop";
+inline constexpr const char* kDistillPicture = "distill_picture";
+inline constexpr const char* kDistillPrefix = "distill_prefix";
+inline constexpr const char* kDistillActive = "distill_active";
+
 inline constexpr const char* kLipSync = "lip_sync";
 inline constexpr const char* kAudioSource = "audio_source";
 inline constexpr const char* kLipSyncGain = "lip_sync_gain_db";

@@ -37,6 +37,12 @@ Setting setting(const char* key, Widget widget, const char* label) {
 
 Setting calibrate_button(const char* key, const char* label) { return row(key, Widget::kCalibrateButton, label); }
 
+// $THA4_TEACHER_DIR, the full system's weights, when set.
+const char* default_teacher_folder() {
+  const char* folder = std::getenv("THA4_TEACHER_DIR");
+  return folder ? folder : "";
+}
+
 // $THA4_MODELS/lambda_00 when it holds a character, else empty (the user picks one).
 const char* default_model_folder() {
   static const std::string folder = [] {
@@ -56,10 +62,10 @@ std::vector<SettingGroup> make_table() {
       {"character",
        "Group.Character",
        {
-           setting<&S::model_folder>("model_folder", Widget::kFolder, "ModelFolder")
+           setting<&S::model_folder>(keys::kModelFolder, Widget::kFolder, "ModelFolder")
                .with_help("ModelFolder.Help")
                .with_default(default_model_folder),
-           setting<&S::character_image>("character_image", Widget::kFile, "CharacterImage")
+           setting<&S::character_image>(keys::kCharacterImage, Widget::kFile, "CharacterImage")
                .with_file_filter("PNG (*.png);;All files (*.*)"),
            setting<&S::engine>(keys::kEngine, Widget::kList, "Engine")
                .with_choices({{keys::kEngineAuto, "Engine.Auto", EngineChoice::kAuto},
@@ -139,11 +145,26 @@ std::vector<SettingGroup> make_table() {
                .with_range(-20.0, 30.0, 1.0)
                .with_suffix(" dB"),
        }},
+      {"distill",
+       "Group.Distill",
+       {
+           setting<&S::distill_teacher>("distill_teacher", Widget::kFolder, "DistillTeacher")
+               .with_help("DistillTeacher.Help")
+               .with_default(default_teacher_folder),
+           row(keys::kDistillStart, Widget::kDistillStartButton, "DistillStart"),
+           row(keys::kDistillStop, Widget::kDistillStopButton, "DistillStop"),
+       }},
       {"hidden",
        nullptr,
        {
-           // Lets tests and the benchmark simulate a slow machine.
+           // Written by the distill buttons.
+           setting<&S::distill_picture>(keys::kDistillPicture, Widget::kHidden, nullptr),
+           setting<&S::distill_prefix>(keys::kDistillPrefix, Widget::kHidden, nullptr),
+           setting<&S::distill_active>(keys::kDistillActive, Widget::kHidden, nullptr),
+           // Lets tests and the benchmark simulate a slow machine, and distil with a reduced teacher.
            setting<&S::debug_min_render_ms>("debug_min_render_ms", Widget::kHidden, nullptr),
+           setting<&S::debug_distill_teacher_sizes>("debug_distill_teacher_sizes", Widget::kHidden, nullptr),
+           setting<&S::debug_distill_run_arguments>("debug_distill_run_arguments", Widget::kHidden, nullptr),
        }},
   };
 }

@@ -29,6 +29,8 @@ enum class Widget {
   kCameraDevices,    // /dev/video*, or any path typed in
   kExpressions,      // the expression presets, saved by id
   kCalibrateButton,  // not a setting: nothing is saved
+  kDistillStartButton,  // "make a real-time model of this picture": sets the distill_* settings
+  kDistillStopButton,
   kHidden,           // saved, never shown
 };
 

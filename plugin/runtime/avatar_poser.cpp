@@ -168,6 +168,14 @@ LoadedPoser load_full_system_avatar(const AvatarSettings& settings) {
 
 }  // namespace
 
+DistillationFolder look_at_distillation(const std::filesystem::path& prefix) {
+  DistillationFolder folder;
+  if (prefix.empty()) return folder;
+  folder.finished = finished_distillation_model(prefix).has_value();
+  folder.has_snapshot = !folder.finished && find_distillation_preview(prefix).has_value();
+  return folder;
+}
+
 LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   if (settings.model_folder.empty()) {
     throw CharacterModelError(

@@ -8,6 +8,7 @@
 
 #include "inference/pose/pose.h"
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,14 @@ struct LoadedPoser {
 // preview of its newest snapshots that reloads as they improve). Throws tha4::Error (CharacterModelError, ImageError,
 // WeightFileError, ...) with a message for the user.
 LoadedPoser load_avatar_poser(const AvatarSettings& settings);
+
+// What a distillation prefix holds now (a run of the properties' "make a real-time model"): its finished
+// model, or a snapshot the source can already show.
+struct DistillationFolder {
+  bool finished = false;
+  bool has_snapshot = false;
+};
+DistillationFolder look_at_distillation(const std::filesystem::path& prefix);
 
 // The character image alone, as a frame: what the source shows while the model cannot run (a weight file
 // is corrupt, the engine failed). Nothing when the image itself cannot be read.

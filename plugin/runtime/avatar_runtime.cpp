@@ -1,6 +1,7 @@
 #include "plugin/runtime/avatar_runtime.h"
 
 #include "plugin/runtime/avatar_poser.h"
+#include "plugin/runtime/distillation_job.h"
 #include "plugin/runtime/model_files.h"
 #include "plugin/runtime/pose_composer.h"
 #include "plugin/runtime/render_statistics.h"
@@ -8,15 +9,19 @@
 #include "tracking/audio/lip_sync.h"
 #include "tracking/common/steady_seconds.h"
 
+#include "inference/util/errors.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <filesystem>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -325,6 +330,7 @@ class AvatarRuntime::Worker {
 
   // The source was removed from OBS: everything goes, for good, at once.
   void let_go() {
+    distillation_.reset();  // stops the process; the run resumes when the source is made again
     tracking_.reset();
     tracking_released_ = true;
     poser_.reset();
@@ -357,6 +363,8 @@ class AvatarRuntime::Worker {
     show_governor();
     lip_sync_enabled_.store(settings.lip_sync != LipSyncMode::kOff);
     if (first) {
+      const DistillationFolder folder = look_at_distillation(settings.distill_prefix);
+      distillation_has_model_ = folder.finished || folder.has_snapshot;
       load_model();  // the tracker starts when the source is first shown (follow_obs)
     } else {
       if (model_moved && poser_) set_state(RuntimeState::kLoading, "", "");  // still rendering the old one
@@ -396,6 +404,7 @@ class AvatarRuntime::Worker {
       rebuild_tracking();
     }
     if (poser_ && poser_->outdated()) load_model();  // a distillation preview has a newer snapshot
+    follow_distillation(now);
     watch_model_files(now);
     heavy_work_due_s_ = std::min(model_due_s_, tracking_due_s_);
   }
@@ -405,7 +414,7 @@ class AvatarRuntime::Worker {
   void watch_model_files(double now) {
     if (now < next_model_files_poll_s_ || !has_settings_ || settings_.model_folder.empty()) return;
     next_model_files_poll_s_ = now + kModelFilesPollSeconds;
-    std::string signature = model_files_signature(settings_);
+    std::string signature = model_files_signature(model_settings());
     const bool changed = signature != loaded_signature_;
     const bool settled = signature == last_seen_signature_;
     last_seen_signature_ = std::move(signature);
@@ -421,7 +430,7 @@ class AvatarRuntime::Worker {
     poser_.reset();
     pending_still_.reset();
     loaded_settings_.reset();
-    last_seen_signature_ = loaded_signature_ = model_files_signature(settings_);
+    last_seen_signature_ = loaded_signature_ = model_files_signature(model_settings());
     if (settings_.model_folder.empty()) {
       set_state(RuntimeState::kNoModel, "", "no character model chosen: pick a character model folder");
       pending_still_ = placeholder_frame();
@@ -587,11 +596,102 @@ class AvatarRuntime::Worker {
     return governed;
   }
 
-  // The settings a model is loaded with: the user's, at reduced GPU precision while the governor asks for it.
+  // The settings a model is loaded with: the user's, at reduced GPU precision while the governor asks for it,
+  // and the distillation's folder once it has a snapshot to show.
   AvatarSettings model_settings() const {
     AvatarSettings settings = settings_;
     if (governor_.reduced_precision()) settings.gpu_precision = GpuPrecision::kBalanced;
+    if (distillation_has_model_) settings.model_folder = settings_.distill_prefix;
     return settings;
+  }
+
+  // ---- making a real-time model (distillation_job.h) ----
+  // Once a second: starts the run when the user asked for it (again after OBS restarted: it resumes), stops it
+  // when they stopped it, shows its progress, and moves the source to its newest snapshot and then its
+  // finished model, each loaded beside the running model so the stream never jumps to nothing.
+  void follow_distillation(double now) {
+    if (now < next_distillation_poll_s_) return;
+    next_distillation_poll_s_ = now + 1.0;
+    const std::filesystem::path prefix = settings_.distill_prefix;
+    const bool wanted = settings_.distill_active && !prefix.empty();
+    const std::string request_key =
+        settings_.distill_prefix + "\n" + settings_.distill_picture + "\n" + settings_.distill_teacher;
+    std::string text;
+    if (distillation_ && (!wanted || distillation_->request().prefix != prefix)) {
+      distillation_->cancel();
+      distillation_.reset();
+      log(LogLevel::kInfo, "making the real-time model stopped; starting it again resumes it");
+    }
+    const DistillationFolder folder = look_at_distillation(prefix);
+    const bool finished = folder.finished;
+    if (wanted && !finished && !distillation_ && request_key != failed_distillation_) {
+      try {
+        distillation_ = std::make_unique<DistillationJob>(distillation_request());
+        log(LogLevel::kInfo, "making a real-time model of " + settings_.distill_picture + " in " + prefix.string());
+      } catch (const std::exception& e) {
+        failed_distillation_ = request_key;
+        distillation_error_ = e.what();
+      }
+    }
+    if (distillation_) {
+      const DistillationReport report = distillation_->poll();
+      text = report.text;
+      if (report.state == DistillationState::kFailed) {
+        failed_distillation_ = request_key;  // not again until a setting changes
+        distillation_error_ = report.text;
+        log(LogLevel::kError, "making the real-time model " + report.text);
+        distillation_.reset();
+      } else if (report.state != DistillationState::kRunning) {
+        distillation_.reset();
+      }
+    }
+    if (request_key != failed_distillation_) distillation_error_.clear();
+    if (finished) {
+      text = "finished: the source runs it (" + (prefix / "character_model").string() + ")";
+    } else if (!distillation_error_.empty() && wanted) {
+      text = distillation_error_;
+    } else if (!wanted && !prefix.empty() && !distillation_) {
+      text = folder.has_snapshot ? "stopped; start it again to resume" : "";
+    }
+    bump_status_if_changed(&RuntimeStatus::distillation, text);
+
+    // Show the run's model once it has one (or stop showing it when the folder goes).
+    const bool has_model = folder.finished || folder.has_snapshot;
+    if (has_model != distillation_has_model_) {
+      distillation_has_model_ = has_model;
+      if (poser_) {
+        reload_in_place(has_model ? "the real-time model being made has its first snapshot"
+                                  : "the real-time model's folder is gone");
+      } else {
+        schedule_model(now);
+      }
+    }
+  }
+
+  DistillationRequest distillation_request() const {
+    DistillationRequest request;
+    request.program = find_tha4_program();
+    request.picture = settings_.distill_picture;
+    request.prefix = settings_.distill_prefix;
+    request.teacher = settings_.distill_teacher;
+    if (request.picture.empty()) {
+      throw Error("no character picture to make a model of: choose a character model or a character image first");
+    }
+    if (request.teacher.empty()) {
+      throw Error("making a real-time model needs the full THA4 system's weights (the teacher): choose their folder");
+    }
+    request.teacher_sizes = settings_.debug_distill_teacher_sizes;
+    std::istringstream words(settings_.debug_distill_run_arguments);
+    for (std::string word; words >> word;) request.run_arguments.push_back(word);
+    return request;
+  }
+
+  template <typename Member>
+  void bump_status_if_changed(Member member, const std::string& text) {
+    std::lock_guard<std::mutex> lock(status_mutex_);
+    if (status_.*member == text) return;
+    status_.*member = text;
+    status_generation_.fetch_add(1);
   }
 
   // After each frame: tells the governor OBS's load and the render time; a change of precision reloads the
@@ -702,6 +802,11 @@ class AvatarRuntime::Worker {
   std::string last_seen_signature_;                // ... and at the last poll
   bool fused_cuda_ = false;                        // poser_ is the fused CUDA engine (its precision can drop)
   FrameGovernor governor_;
+  std::unique_ptr<DistillationJob> distillation_;  // the separate process making a real-time model
+  bool distillation_has_model_ = false;            // its folder has a snapshot or the finished model: shown
+  std::string failed_distillation_;                // the request that failed (not retried until it changes)
+  std::string distillation_error_;
+  double next_distillation_poll_s_ = 0.0;
   double next_model_files_poll_s_ = 0.0;
   bool tracking_released_ = true;  // no tracker while not shown; built when shown
   bool tracking_failed_ = false;   // the last rebuild threw; retried every kTrackingRetrySeconds

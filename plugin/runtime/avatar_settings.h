@@ -76,9 +76,19 @@ struct AvatarSettings {
   std::string audio_source;  // by name
   double lip_sync_gain_db = 0.0;
 
+  // Making a real-time model of the picture (the properties' buttons; inference/distill via a separate
+  // process, distillation_job.h). The source shows the run's newest snapshot, then its finished model.
+  std::string distill_picture;  // the character picture the button found
+  std::string distill_prefix;   // the run's folder
+  std::string distill_teacher;  // the full system's weights
+  bool distill_active = false;  // started and not stopped: runs (again after OBS restarts) until finished
+
   // For tests and benchmarks only (not in the properties): every render takes at least this long, which
   // simulates a slow machine.
   int debug_min_render_ms = 0;
+  // Tests: the reduced teacher's sizes file and more `tha4 distill run` arguments (space-separated).
+  std::string debug_distill_teacher_sizes;
+  std::string debug_distill_run_arguments;
 };
 
 // True when switching from `a` to `b` needs the model loaded again (on the worker).

@@ -21,6 +21,7 @@ struct RuntimeStatus {
   std::string tracking;  // the tracker's own status ("tracking", "no face", "camera disconnected", ...)
   bool tracking_paused = false;
   std::string texture_path;   // how GPU frames reach OBS's texture (set by the OBS side; empty for CPU engines)
+  std::string distillation;   // making a real-time model: progress and time left, or why it stopped ("" none)
   std::string governor;       // what the frame governor does ("30 frames/s", "18 of 30 frames/s (OBS busy)")
   double obs_frame_ms = 0.0;  // OBS's own average frame time, as last seen (0 outside OBS)
   double engine_fps = 0.0;    // frames rendered per second over the last two seconds

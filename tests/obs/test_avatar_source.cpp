@@ -414,6 +414,49 @@ TEST_CASE("obs: the frame-rate cap holds, and the governor backs off when render
   obs_set_output_source(0, nullptr);
 }
 
+TEST_CASE("obs: 'make a real-time model' runs tha4 distill beside OBS, and the source switches to the finished model",
+          "[obs][distill]") {
+  ObsHost::get();
+  // tha4 is played by a script that finishes in a second (tests/fake_tha4_distill.sh); the real `tha4 distill`
+  // is tested in tests/test_distill_cli.cpp.
+  setenv("THA4_PROGRAM", (std::string(THA4_SOURCE_DIR) + "/tests/fake_tha4_distill.sh").c_str(), 1);
+  setenv("FAKE_DISTILL", "finish", 1);
+  setenv("FAKE_DISTILL_MODEL", model_folder("lambda_01").c_str(), 1);
+  obs_data_t* settings = still_settings(model_folder("lambda_00"), "");
+  obs_data_set_string(settings, "distill_teacher", "/nonexistent-teacher");  // the script needs none
+  SourceRef avatar(kAvatarId, "distilling avatar", settings);
+  obs_data_release(settings);
+  obs_set_output_source(0, avatar.get());
+  const auto first_line = [&] { return status_line(avatar.get()).substr(0, status_line(avatar.get()).find('\n')); };
+  REQUIRE(wait_until([&] { return first_line().find("Running: lambda_00") != std::string::npos; }, 60s));
+
+  obs_properties_t* props = obs_source_properties(avatar.get());
+  obs_property_t* start = obs_properties_get(props, "distill_start");
+  REQUIRE(start != nullptr);
+  CHECK(obs_properties_get(props, "distill_stop") != nullptr);
+  obs_property_button_clicked(start, avatar.get());
+  obs_properties_destroy(props);
+
+  // The run lives in OBS's config folder for the plugin, named after the model, and stays in the settings
+  // (with distill_active), so it resumes after OBS restarts.
+  obs_data_t* saved = obs_source_get_settings(avatar.get());
+  const std::string prefix = obs_data_get_string(saved, "distill_prefix");
+  CHECK(obs_data_get_bool(saved, "distill_active"));
+  CHECK(std::string(obs_data_get_string(saved, "distill_picture")).find("lambda_00/character.png") !=
+        std::string::npos);
+  obs_data_release(saved);
+  CHECK(prefix.find("distill/lambda_00") != std::string::npos);
+
+  CHECK(wait_until([&] { return status_line(avatar.get()).find("Real-time model: finished") != std::string::npos; },
+                   30s));
+  CHECK(wait_until(
+      [&] { return first_line().find("Running") == 0 && first_line().find("lambda_00") == std::string::npos; }, 30s));
+  INFO(status_line(avatar.get()));
+  CHECK(std::filesystem::is_regular_file(std::filesystem::path(prefix) / "character_model" / "character_model.yaml"));
+  obs_set_output_source(0, nullptr);
+  unsetenv("THA4_PROGRAM");
+}
+
 namespace {
 obs_hotkey_id find_hotkey(const std::string& name) {
   struct Search {

@@ -41,6 +41,8 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   return {std::make_unique<FakePoser>(), ""};
 }
 
+DistillationFolder look_at_distillation(const std::filesystem::path& /*prefix*/) { return {}; }
+
 std::optional<AvatarFrame> load_still_frame(const AvatarSettings& /*settings*/) { return std::nullopt; }
 
 AvatarFrame placeholder_frame() {

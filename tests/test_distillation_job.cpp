@@ -1,0 +1,160 @@
+// "Make a real-time model of this picture" from the OBS source (plugin/runtime/distillation_job.h): the job
+// runs `tha4 distill` as a separate process group; here a stand-in script (tests/fake_tha4_distill.sh) plays
+// tha4, so every ending (finished, failed, stopped) is seen in seconds, and the runtime switches the source to
+// the finished model.
+#include "plugin/runtime/avatar_runtime.h"
+#include "plugin/runtime/distillation_job.h"
+#include "tests/test_support.h"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+using namespace tha4;
+using namespace tha4::avatar;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kFakeTha4 = fs::path(THA4_SOURCE_DIR) / "tests" / "fake_tha4_distill.sh";
+
+bool wait_for(const std::function<bool()>& done, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// What the fake does this time (read by the script from its environment, inherited at the spawn).
+void fake_does(const char* what) {
+  setenv("FAKE_DISTILL", what, 1);
+  setenv("FAKE_DISTILL_MODEL", (test::models_dir() / "lambda_01").string().c_str(), 1);
+}
+
+DistillationRequest request_in(const fs::path& folder) {
+  DistillationRequest request;
+  request.program = kFakeTha4;
+  request.picture = test::shared_images_dir() / "lambda_01.png";
+  request.prefix = folder / "run";
+  request.teacher = folder;  // the fake needs none
+  return request;
+}
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("distillation job: runs init then run in its own process, shows progress, ends finished", "[distill-job]") {
+  test::ScratchDir dir("distill-job");
+  fake_does("finish");
+  DistillationJob job(request_in(dir.path()));
+  DistillationReport report;
+  REQUIRE(wait_for([&] { return (report = job.poll()).text.find("face 30.0 %") != std::string::npos; }, 10.0));
+  CHECK(report.state == DistillationState::kRunning);
+  CHECK_THAT(report.text, Contains("300 of 1000 examples") && Contains("5m 50s left") && Contains("then the body"));
+  CHECK(report.fraction == Approx(0.4 * 0.3));  // the face is 1,000,000 of the default 2,500,000 examples
+  REQUIRE(wait_for([&] { return (report = job.poll()).state != DistillationState::kRunning; }, 20.0));
+  CHECK(report.state == DistillationState::kFinished);
+  CHECK(report.fraction == 1.0);
+  CHECK(fs::is_regular_file(dir.path() / "run" / "config.yaml"));  // init ran first
+  CHECK(fs::is_regular_file(dir.path() / "run" / "character_model" / "character_model.yaml"));
+  CHECK_THAT(read_text(dir.path() / "run" / "distill.log"), Contains("wrote") && Contains("fake run of"));
+}
+
+TEST_CASE("distillation job: a failure says why from the log; a missing program too", "[distill-job]") {
+  test::ScratchDir dir("distill-job-fail");
+  fake_does("fail");
+  DistillationJob job(request_in(dir.path()));
+  DistillationReport report;
+  REQUIRE(wait_for([&] { return (report = job.poll()).state != DistillationState::kRunning; }, 20.0));
+  CHECK(report.state == DistillationState::kFailed);
+  CHECK_THAT(report.text, Contains("exit code 3") && Contains("face_morpher.pt is damaged"));
+
+  DistillationRequest nowhere = request_in(dir.path() / "second");
+  nowhere.program = dir.path() / "no-such-tha4";
+  DistillationJob missing(nowhere);
+  REQUIRE(wait_for([&] { return (report = missing.poll()).state != DistillationState::kRunning; }, 20.0));
+  CHECK(report.state == DistillationState::kFailed);
+  CHECK_THAT(report.text, Contains("exit code 127") && Contains("no-such-tha4"));
+}
+
+TEST_CASE("distillation job: stopping it ends the whole process group at once, and so does destroying it",
+          "[distill-job]") {
+  test::ScratchDir dir("distill-job-stop");
+  fake_does("hang");
+  pid_t group = -1;
+  {
+    DistillationJob job(request_in(dir.path()));
+    group = job.process_group();
+    REQUIRE(wait_for([&] { return job.poll().text.find("face 30.0 %") != std::string::npos; }, 10.0));
+    const auto start = std::chrono::steady_clock::now();
+    job.cancel();
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+    CHECK(job.poll().state == DistillationState::kCancelled);
+    CHECK_THAT(job.poll().text, Contains("resumes"));
+    CHECK(kill(-group, 0) == -1);  // nothing of the group is left (the sleep the script became included)
+    CHECK(errno == ESRCH);
+  }
+  DistillationRequest again = request_in(dir.path());  // started again on the same folder: init is not re-run
+  fs::remove(again.prefix / "distill.log");
+  {
+    DistillationJob job(again);
+    group = job.process_group();
+    REQUIRE(wait_for([&] { return job.poll().text.find("face 30.0 %") != std::string::npos; }, 10.0));
+    CHECK_THAT(read_text(again.prefix / "distill.log"), !Contains("wrote"));
+  }  // destroyed while running (OBS closing): stopped
+  CHECK(kill(-group, 0) == -1);
+}
+
+TEST_CASE("distillation job: the source runs it, shows its progress and then the finished model", "[distill-job]") {
+  test::ScratchDir dir("distill-runtime");
+  fake_does("finish");
+  setenv("THA4_PROGRAM", kFakeTha4.c_str(), 1);
+  AvatarRuntime runtime([](LogLevel, const std::string&) {}, {});
+  AvatarSettings settings;
+  settings.model_folder = (test::models_dir() / "lambda_00").string();
+  settings.engine = EngineChoice::kCpuFast;
+  settings.cpu_threads = 2;
+  settings.distill_picture = (test::shared_images_dir() / "lambda_01.png").string();
+  settings.distill_prefix = (dir.path() / "run").string();
+  settings.distill_teacher = dir.path().string();
+  settings.distill_active = true;
+  runtime.apply_settings(settings);
+  runtime.set_showing(true);
+  REQUIRE(wait_for([&] { return runtime.status().state == RuntimeState::kRunning; }, 60.0));
+  CHECK_THAT(runtime.status().model, Contains("lambda_00"));
+  REQUIRE(wait_for([&] { return runtime.status().distillation.find("finished") != std::string::npos; }, 30.0));
+  // The finished model replaces the one that ran meanwhile, loaded beside it.
+  REQUIRE(wait_for(
+      [&] {
+        const RuntimeStatus status = runtime.status();
+        return status.state == RuntimeState::kRunning && status.model.find("lambda_00") == std::string::npos;
+      },
+      30.0));
+  INFO(runtime.status().model);
+  CHECK_THAT(runtime.status().model, Contains("run") || Contains("character_model"));
+
+  // Without a teacher there is nothing to start: the status says what to choose.
+  AvatarSettings no_teacher = settings;
+  no_teacher.distill_prefix = (dir.path() / "other").string();
+  no_teacher.distill_teacher.clear();
+  runtime.apply_settings(no_teacher);
+  CHECK(wait_for([&] { return runtime.status().distillation.find("the teacher") != std::string::npos; }, 10.0));
+  unsetenv("THA4_PROGRAM");
+}
