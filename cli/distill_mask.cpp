@@ -114,8 +114,8 @@ distill::FaceMaskProposal write_proposed_face_mask(const MaskFaceSource& source,
               << "\n";
   }
   for (const std::string& name : proposal.missing) {
-    std::cout << "  no " << name << " found (nothing there moves by more than the threshold): it gets no box; paint "
-              << "it into the mask by hand if the character has one\n";
+    std::cout << "  no " << name << " found (nothing there moves by more than the threshold): masked where it "
+              << "usually is; look at the preview, and paint the mask by hand if that is wrong\n";
   }
   std::cout << "wrote " << mask_file.string() << " and " << preview_file.string()
             << " (look at it: the tinted pixels weigh 21 times in the face loss)\n";

@@ -81,8 +81,7 @@ TEST_CASE("face mask: the organs of a constructed face get the documented boxes,
   CHECK(proposal.mask.at(0, 0)[3] == 255);  // opaque, as the distiller reads masks
 }
 
-TEST_CASE("face mask: an organ that does not move is reported missing, the boxes fall back to the usual face size",
-          "[distill][mask]") {
+TEST_CASE("face mask: an organ that does not move is reported and masked at its usual place", "[distill][mask]") {
   const FaceMaskProposal proposal = propose_face_mask(constructed_face({{74, 36, 30, 20}, {54, 90, 20, 10}}), quick());
   REQUIRE(proposal.missing == std::vector<std::string>{"right eye"});
   REQUIRE(proposal.parts.size() == 2);
@@ -90,10 +89,16 @@ TEST_CASE("face mask: an organ that does not move is reported missing, the boxes
   CHECK(proposal.parts[0].masked.width == 30 + 2 * 6);  // round(0.12 × 46) = 6
   CHECK(proposal.parts[1].masked.width == 74);          // round(1.6 × 46)
 
+  CHECK(masked(proposal.mask, 212, 110));  // the right eye's usual box: x 212..251, y 110..151
+  CHECK(masked(proposal.mask, 251, 151));
+  CHECK_FALSE(masked(proposal.mask, 211, 130));
+
+  // Nothing moves at all (a teacher with random weights): the usual three boxes, so the distiller still has
+  // its face area weighed.
   const FaceMaskProposal still = propose_face_mask(constructed_face({}), quick());
   CHECK(still.parts.empty());
   CHECK(still.missing.size() == 3);
-  CHECK(still.face_fraction == 0.0);
+  CHECK(still.face_fraction == Approx((2 * 40 * 42 + 72 * 34) / (128.0 * 128.0)));
 }
 
 TEST_CASE("face mask: intersection over union by hand, and a face function of the wrong shape is an error",

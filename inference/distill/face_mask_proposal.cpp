@@ -84,6 +84,14 @@ constexpr float kMouthLeft = 40.0f, kMouthRight = 88.0f;  // and between these c
 
 constexpr float kDefaultEyeDistance = 46.0f;  // between the two official masks' (48, 42)
 
+// Where an organ that is not found is masked: its usual place, the mean of the two official masks' boxes
+// (crop coordinates). The distiller needs white in the face area, and the face is always here in THA4.
+cv::Rect usual_place(const std::string& name) {
+  if (name == "right eye") return {20, 30, 40, 42};  // picture x 212..251, y 110..151
+  if (name == "left eye") return {68, 30, 40, 42};   // picture x 260..299, y 110..151
+  return {28, 84, 72, 34};                           // the mouth: picture x 220..291, y 164..197
+}
+
 PictureBox picture_box(const cv::Rect& crop_box) {
   return {crop_box.x + kFaceLeft, crop_box.y + kFaceTop, crop_box.width, crop_box.height};
 }
@@ -162,6 +170,7 @@ FaceMaskProposal propose_face_mask(const FaceCropFunction& face, const FaceMaskO
     cv::rectangle(changed, box, 255, cv::FILLED);
     proposal.parts.push_back({name, picture_box(moving), picture_box(box)});
   }
+  for (const std::string& name : found.missing) cv::rectangle(changed, usual_place(name), 255, cv::FILLED);
 
   proposal.poses = static_cast<int>(poses.size(0));
   proposal.change.assign(c, c + kFaceSize * kFaceSize);

@@ -12,7 +12,8 @@
 //      hair and outlines that sway a little), grouped when closer than `group_radius` (the lid and the iris
 //      of one eye), groups of `min_area` pixels or more that the crop's edge does not cut. THA4 puts the face at a
 //      fixed place, so the crop's geometry names them: the largest one each side of the middle in the upper part are
-//      the eyes, the largest below them near the middle is the mouth. What is not found is reported and gets no box.
+//      the eyes, the largest below them near the middle is the mouth. What is not found is reported and masked
+//      at its usual place (the mean of the official masks' boxes): the distiller needs the face area weighed.
 //   4. Boxes, scaled by the distance between the eyes' centres (measured, or 46 pixels when an eye is
 //      missing): each eye's moving box grown by `eye_margin` of it; the mouth box starts `mouth_above` of it
 //      above what moves, centred on it, at least `mouth_width` × `mouth_height` of it. The mouth box is large
@@ -68,7 +69,7 @@ struct FaceMaskProposal {
   Rgba8Image mask;                   // 512×512, opaque, RGB 0 or 255
   std::vector<float> change;         // 128×128, the largest change per pixel of the crop (0..1)
   std::vector<FacePart> parts;       // the organs found, eyes first
-  std::vector<std::string> missing;  // the organs not found (a closed-eyed or mouthless character)
+  std::vector<std::string> missing;  // the organs not found (masked at their usual place)
   float eye_distance = 0.0f;         // pixels between the eyes' centres (the default when an eye is missing)
   int poses = 0;                     // how many poses were looked at
   double face_fraction = 0.0;        // of the face crop under the mask
