@@ -2,6 +2,7 @@
 // runs `tha4 distill` as a separate process group; here a stand-in script (tests/fake_tha4_distill.sh) plays
 // tha4, so every ending (finished, failed, stopped) is seen in seconds, and the runtime switches the source to
 // the finished model.
+#include "plugin/runtime/avatar_poser.h"
 #include "plugin/runtime/avatar_runtime.h"
 #include "plugin/runtime/distillation_job.h"
 #include "tests/test_support.h"
@@ -157,4 +158,34 @@ TEST_CASE("distillation job: the source runs it, shows its progress and then the
   runtime.apply_settings(no_teacher);
   CHECK(wait_for([&] { return runtime.status().distillation.find("the teacher") != std::string::npos; }, 10.0));
   unsetenv("THA4_PROGRAM");
+}
+
+TEST_CASE("distillation job: the source shows a run only once its face has been learnt", "[distill-job]") {
+  test::ScratchDir dir("distill-look");
+  const fs::path prefix = dir.path() / "run";
+  const auto write = [](const fs::path& file, const std::string& text) {
+    fs::create_directories(file.parent_path());
+    std::ofstream(file) << text;
+  };
+  CHECK_FALSE(look_at_distillation(prefix).has_snapshot);
+  // A face state at 0 examples (the untrained student: a blur of colour over the face).
+  write(prefix / "face_morpher" / "character.png", "picture");
+  write(prefix / "face_morpher" / "snapshot" / "examples_seen_so_far.txt", "0");
+  write(prefix / "face_morpher" / "snapshot" / "module_module.pt", "weights");
+  CHECK_FALSE(look_at_distillation(prefix).has_snapshot);
+  write(prefix / "face_morpher" / "progress.txt",
+        "examples 8\ntotal 16\nexamples_per_second 1\nseconds_left 8\nfinished 0\n");
+  CHECK_FALSE(look_at_distillation(prefix).has_snapshot);
+  write(prefix / "face_morpher" / "progress.txt",
+        "examples 16\ntotal 16\nexamples_per_second 1\nseconds_left 0\nfinished 1\n");
+  CHECK(look_at_distillation(prefix).has_snapshot);
+  CHECK_FALSE(look_at_distillation(prefix).finished);
+  // A damaged progress file: the body's state tells instead.
+  write(prefix / "face_morpher" / "progress.txt", "garbage");
+  CHECK_FALSE(look_at_distillation(prefix).has_snapshot);
+  write(prefix / "body_morpher" / "snapshot" / "examples_seen_so_far.txt", "4");
+  write(prefix / "body_morpher" / "snapshot" / "module_module.pt", "weights");
+  CHECK(look_at_distillation(prefix).has_snapshot);
+  write(prefix / "character_model" / "character_model.yaml", "finished");
+  CHECK(look_at_distillation(prefix).finished);
 }

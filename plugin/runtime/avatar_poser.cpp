@@ -9,7 +9,9 @@
 #include "inference/image/display.h"
 #include "inference/image/image_io.h"
 #include "inference/student/character_model.h"
+#include "inference/distill/distill_layout.h"
 #include "inference/student/distillation_preview.h"
+#include "inference/training/progress_file.h"
 #include "inference/student/student_engine.h"
 #include "inference/util/errors.h"
 
@@ -18,6 +20,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace tha4::avatar {
@@ -172,7 +176,16 @@ DistillationFolder look_at_distillation(const std::filesystem::path& prefix) {
   DistillationFolder folder;
   if (prefix.empty()) return folder;
   folder.finished = finished_distillation_model(prefix).has_value();
-  folder.has_snapshot = !folder.finished && find_distillation_preview(prefix).has_value();
+  if (folder.finished) return folder;
+  // A student face early in its run is a blur of colour: the source moves to the run's snapshots only once
+  // the face has been learnt (its run finished, or the body's begun); the body's snapshots then follow.
+  const std::optional<DistillationPreview> preview = find_distillation_preview(prefix);
+  if (!preview) return folder;
+  std::ifstream in(prefix / distill::kFaceRunFolder / training::kProgressFile);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto face = training::parse_training_progress(text.str());
+  folder.has_snapshot = preview->body_weights.has_value() || (face && face->finished);
   return folder;
 }
 

@@ -40,10 +40,10 @@ struct LoadedPoser {
 LoadedPoser load_avatar_poser(const AvatarSettings& settings);
 
 // What a distillation prefix holds now (a run of the properties' "make a real-time model"): its finished
-// model, or a snapshot the source can already show.
+// model, or snapshots worth showing (the face run complete: an early student face is a blur of colour).
 struct DistillationFolder {
   bool finished = false;
-  bool has_snapshot = false;
+  bool has_snapshot = false;  // worth showing: the face run is complete
 };
 DistillationFolder look_at_distillation(const std::filesystem::path& prefix);
 

@@ -651,7 +651,8 @@ class AvatarRuntime::Worker {
     } else if (!distillation_error_.empty() && wanted) {
       text = distillation_error_;
     } else if (!wanted && !prefix.empty() && !distillation_) {
-      text = folder.has_snapshot ? "stopped; start it again to resume" : "";
+      std::error_code error;
+      text = std::filesystem::is_regular_file(prefix / "config.yaml", error) ? "stopped; start it again to resume" : "";
     }
     bump_status_if_changed(&RuntimeStatus::distillation, text);
 
@@ -660,7 +661,7 @@ class AvatarRuntime::Worker {
     if (has_model != distillation_has_model_) {
       distillation_has_model_ = has_model;
       if (poser_) {
-        reload_in_place(has_model ? "the real-time model being made has its first snapshot"
+        reload_in_place(has_model ? "the real-time model being made has learnt its face"
                                   : "the real-time model's folder is gone");
       } else {
         schedule_model(now);
