@@ -3,7 +3,7 @@
 // runs), optionally scaled. A documentation helper (docs/obs_screenshot.png), not part of the product.
 //
 //   g++ -std=c++17 -O2 docs/tools/x11_screenshot.cpp -o x11_screenshot -lX11 $(pkg-config --cflags --libs opencv4)
-//   DISPLAY=:77 ./x11_screenshot [--crop-largest-window] [--scale 0.75] out.png
+//   DISPLAY=:77 ./x11_screenshot [--crop-largest-window | --crop-window-named TEXT] [--scale 0.75] out.png
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 
@@ -19,17 +19,21 @@
 int main(int argc, char** argv) {
   std::string out;
   bool crop = false;
+  std::string named;  // crop to the top-level window whose title holds this
   double scale = 1.0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--crop-largest-window")
       crop = true;
+    else if (arg == "--crop-window-named" && i + 1 < argc)
+      crop = true, named = argv[++i];
     else if (arg == "--scale" && i + 1 < argc)
       scale = std::atof(argv[++i]);
     else if (!arg.empty() && arg[0] != '-')
       out = arg;
     else {
-      std::fprintf(stderr, "usage: %s [--crop-largest-window] [--scale F] out.png\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--crop-largest-window | --crop-window-named TEXT] [--scale F] out.png\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -57,6 +61,14 @@ int main(int argc, char** argv) {
         if (!XGetWindowAttributes(dpy, children[i], &a) || a.map_state != IsViewable || a.c_class != InputOutput)
           continue;
         const cv::Rect r = cv::Rect(a.x, a.y, a.width, a.height) & cv::Rect(0, 0, root_attr.width, root_attr.height);
+        if (!named.empty()) {
+          char* title = nullptr;
+          const bool match =
+              XFetchName(dpy, children[i], &title) && title && std::string(title).find(named) != std::string::npos;
+          if (title) XFree(title);
+          if (match) area = r, best = r.area();
+          continue;
+        }
         if (static_cast<long>(r.area()) > best && r.area() < static_cast<long>(root_attr.width) * root_attr.height) {
           best = r.area();
           area = r;
