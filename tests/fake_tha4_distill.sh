@@ -4,6 +4,7 @@
 #   finish — writes progress, then the finished model (a copy of $FAKE_DISTILL_MODEL), exits 0
 #   fail   — prints an error and exits 3
 #   hang   — writes progress and waits until it is stopped
+#   face-only — writes progress and exits 0 without a finished model (a run of one part)
 set -e
 [ "$1" = distill ] || { echo "fake tha4: only 'distill' ($*)" >&2; exit 64; }
 case "$2" in
@@ -20,6 +21,7 @@ case "$2" in
     case "$FAKE_DISTILL" in
       fail) echo "error: the teacher's face_morpher.pt is damaged" >&2; exit 3 ;;
       hang) exec sleep 600 ;;
+      face-only) exit 0 ;;
     esac
     sleep 1
     printf 'examples 1000\ntotal 1000\nexamples_per_second 2\nseconds_left 0\nfinished 1\n' > "$prefix/face_morpher/progress.txt"

@@ -151,6 +151,20 @@ TEST_CASE("distillation job: the source runs it, shows its progress and then the
   INFO(runtime.status().model);
   CHECK_THAT(runtime.status().model, Contains("run") || Contains("character_model"));
 
+  // A run that ends well without a finished model is not started again and again.
+  fake_does("face-only");
+  AvatarSettings face_only = settings;
+  face_only.distill_prefix = (dir.path() / "face-only").string();
+  runtime.apply_settings(face_only);
+  CHECK(wait_for([&] { return runtime.status().distillation.find("without a finished model") != std::string::npos; },
+                 20.0));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK_THAT(runtime.status().distillation, Contains("without a finished model"));
+  std::ifstream log_file(dir.path() / "face-only" / "distill.log");
+  int runs = 0;
+  for (std::string line; std::getline(log_file, line);) runs += line.rfind("fake run of", 0) == 0;
+  CHECK(runs == 1);
+
   // Without a teacher there is nothing to start: the status says what to choose.
   AvatarSettings no_teacher = settings;
   no_teacher.distill_prefix = (dir.path() / "other").string();

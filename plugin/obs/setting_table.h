@@ -21,17 +21,17 @@ enum class Widget {
   kSlider,   // a float slider over the row's range
   kText,
   kFolder,
-  kFile,             // with the row's file filter
-  kList,             // the row's choices, saved as text
-  kNumberList,       // the row's choices, saved as numbers
-  kVideoSources,     // OBS's video sources, saved by name
-  kAudioSources,     // OBS's audio sources, saved by name
-  kCameraDevices,    // /dev/video*, or any path typed in
-  kExpressions,      // the expression presets, saved by id
-  kCalibrateButton,  // not a setting: nothing is saved
+  kFile,                // with the row's file filter
+  kList,                // the row's choices, saved as text
+  kNumberList,          // the row's choices, saved as numbers
+  kVideoSources,        // OBS's video sources, saved by name
+  kAudioSources,        // OBS's audio sources, saved by name
+  kCameraDevices,       // /dev/video*, or any path typed in
+  kExpressions,         // the expression presets, saved by id
+  kCalibrateButton,     // not a setting: nothing is saved
   kDistillStartButton,  // "make a real-time model of this picture": sets the distill_* settings
   kDistillStopButton,
-  kHidden,           // saved, never shown
+  kHidden,  // saved, never shown
 };
 
 struct NumberRange {

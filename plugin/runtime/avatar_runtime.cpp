@@ -361,6 +361,10 @@ class AvatarRuntime::Worker {
     lip_sync_.set_settings(lip_sync_settings(settings));
     governor_.configure(governor_settings());
     show_governor();
+    // A distillation that failed is tried again on any settings (pressing the button again after fixing the
+    // teacher's files), as a model that failed is.
+    failed_distillation_.clear();
+    next_distillation_poll_s_ = 0.0;
     lip_sync_enabled_.store(settings.lip_sync != LipSyncMode::kOff);
     if (first) {
       const DistillationFolder folder = look_at_distillation(settings.distill_prefix);
@@ -640,6 +644,11 @@ class AvatarRuntime::Worker {
         failed_distillation_ = request_key;  // not again until a setting changes
         distillation_error_ = report.text;
         log(LogLevel::kError, "making the real-time model " + report.text);
+        distillation_.reset();
+      } else if (report.state == DistillationState::kFinished && !look_at_distillation(prefix).finished) {
+        // Ended well but left no finished model (a run limited to one part): not started again every second.
+        failed_distillation_ = request_key;
+        distillation_error_ = "the run ended without a finished model (see " + (prefix / "distill.log").string() + ")";
         distillation_.reset();
       } else if (report.state != DistillationState::kRunning) {
         distillation_.reset();
