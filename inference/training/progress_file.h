@@ -13,6 +13,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -68,6 +70,15 @@ inline std::optional<TrainingProgress> parse_training_progress(const std::string
   }
   if (seen != 31 || progress.examples > progress.total) return std::nullopt;
   return progress;
+}
+
+// <run>/progress.txt read and parsed; nothing when it is missing or malformed.
+inline std::optional<TrainingProgress> read_training_progress(const std::filesystem::path& run) {
+  std::ifstream in(run / kProgressFile);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_training_progress(text.str());
 }
 
 }  // namespace tha4::training

@@ -181,10 +181,7 @@ DistillationFolder look_at_distillation(const std::filesystem::path& prefix) {
   // the face has been learnt (its run finished, or the body's begun); the body's snapshots then follow.
   const std::optional<DistillationPreview> preview = find_distillation_preview(prefix);
   if (!preview) return folder;
-  std::ifstream in(prefix / distill::kFaceRunFolder / training::kProgressFile);
-  std::stringstream text;
-  text << in.rdbuf();
-  const auto face = training::parse_training_progress(text.str());
+  const auto face = training::read_training_progress(prefix / distill::kFaceRunFolder);
   folder.has_snapshot = preview->body_weights.has_value() || (face && face->finished);
   return folder;
 }

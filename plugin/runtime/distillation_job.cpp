@@ -40,14 +40,6 @@ fi
 if [ -n "$sizes" ]; then set -- --full-config "$sizes" "$@"; fi
 exec "$program" distill run "$prefix/config.yaml" --tha4-dir "$teacher" "$@")";
 
-std::optional<training::TrainingProgress> read_progress(const fs::path& run) {
-  std::ifstream in(run / training::kProgressFile);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return training::parse_training_progress(text.str());
-}
-
 }  // namespace
 
 fs::path find_tha4_program() {
@@ -131,8 +123,8 @@ DistillationReport DistillationJob::poll() {
   if (!exit_status_ && pid_ > 0 && waitpid(pid_, &status, WNOHANG) == pid_) exit_status_ = status;
 
   DistillationReport report;
-  const auto face = read_progress(request_.prefix / distill::kFaceRunFolder);
-  const auto body = read_progress(request_.prefix / distill::kBodyRunFolder);
+  const auto face = training::read_training_progress(request_.prefix / distill::kFaceRunFolder);
+  const auto body = training::read_training_progress(request_.prefix / distill::kBodyRunFolder);
   if (face) {
     // The body's total is not known until it starts: the parts are weighed by their default example counts.
     const double face_share = static_cast<double>(distill::kFaceDefaultExamples) /
