@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 using namespace tha4::avatar;
 using Catch::Matchers::Contains;
@@ -179,4 +181,24 @@ TEST_CASE("governor: a new model's render time is learnt anew; new settings star
   governor.configure(capped);
   CHECK_FALSE(governor.holding_back());
   CHECK(governor.target_fps() == 24.0);
+}
+
+TEST_CASE("governor: a window is judged once, at its end, and only then can the status change", "[governor]") {
+  FrameGovernor governor;
+  governor.configure(at_30());
+  CHECK_FALSE(governor.observe(0.0, obs_at(20.0), 0.0));  // starts the clock
+  std::vector<int> judged_at;
+  for (int i = 1; i <= 96; ++i) {
+    const std::string before = governor.summary();
+    const bool judged = governor.observe(i / 32.0, obs_at(20.0), 10.0);  // OBS busy: every window steps down
+    if (judged) judged_at.push_back(i);
+    if (!judged) CHECK(governor.summary() == before);
+  }
+  CHECK(judged_at == std::vector<int>{32, 64, 96});
+  CHECK(governor.holding_back());
+  // Off, nothing is judged.
+  GovernorSettings off = at_30();
+  off.enabled = false;
+  governor.configure(off);
+  for (int i = 97; i <= 160; ++i) CHECK_FALSE(governor.observe(i / 32.0, obs_at(20.0), 10.0));
 }

@@ -7,9 +7,7 @@
 namespace tha4::avatar {
 
 void FrameGovernor::configure(const GovernorSettings& settings) {
-  const bool same = settings.enabled == settings_.enabled && settings.display_fps == settings_.display_fps &&
-                    settings.max_fps == settings_.max_fps &&
-                    settings.precision_can_drop == settings_.precision_can_drop;
+  const bool same = settings == settings_;
   settings_ = settings;
   if (same) return;
   target_fps_ = ceiling_fps();  // (the calm render time stays: it belongs to the model)
@@ -24,20 +22,21 @@ double FrameGovernor::ceiling_fps() const {
   return settings_.max_fps > 0.0 ? std::min(display, settings_.max_fps) : display;
 }
 
-void FrameGovernor::observe(double now_s, const ObsLoad& obs, double render_ms) {
-  if (!settings_.enabled) return;
+bool FrameGovernor::observe(double now_s, const ObsLoad& obs, double render_ms) {
+  if (!settings_.enabled) return false;
   last_obs_ = obs;
   if (window_start_s_ < 0.0 || obs.lagged_frames < window_lagged_start_) {  // the first sample starts the clock
     start_window(now_s, obs.lagged_frames);                                 // (also after OBS restarted)
-    return;
+    return false;
   }
   if (render_ms > 0.0) {
     render_ms_sum_ += render_ms;
     ++renders_;
   }
-  if (now_s - window_start_s_ < kWindowSeconds) return;
+  if (now_s - window_start_s_ < kWindowSeconds) return false;
   judge_window(now_s - window_start_s_);
   start_window(now_s, obs.lagged_frames);
+  return true;
 }
 
 void FrameGovernor::start_window(double now_s, std::uint32_t lagged_frames) {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <tuple>
 
 namespace tha4::avatar {
 
@@ -35,6 +36,10 @@ struct GovernorSettings {
   double max_fps = 0.0;             // the user's cap; 0: none (OBS's rate)
   bool precision_can_drop = false;  // the CUDA engine at full precision: fp16 is a step further down
 };
+inline bool operator==(const GovernorSettings& a, const GovernorSettings& b) {
+  return std::tie(a.enabled, a.display_fps, a.max_fps, a.precision_can_drop) ==
+         std::tie(b.enabled, b.display_fps, b.max_fps, b.precision_can_drop);
+}
 
 class FrameGovernor {
  public:
@@ -53,7 +58,8 @@ class FrameGovernor {
   // A model was (re)loaded: its render time is learnt anew.
   void new_model() { calm_render_ms_ = 0.0; }
   // The worker, after each frame it rendered (render_ms) or composed without rendering (render_ms = 0).
-  void observe(double now_s, const ObsLoad& obs, double render_ms);
+  // Returns true when it judged a window: only then can the rate, the precision or the summary change.
+  bool observe(double now_s, const ObsLoad& obs, double render_ms);
 
   // The frame rate the avatar aims for now: the ceiling when calm or disabled.
   double target_fps() const { return settings_.enabled ? target_fps_ : ceiling_fps(); }
