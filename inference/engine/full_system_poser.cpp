@@ -33,7 +33,8 @@ bool is_full_system_folder(const std::filesystem::path& folder) {
 
 std::unique_ptr<FullSystemPoser> load_full_system_poser(const std::filesystem::path& weights_folder,
                                                         const std::filesystem::path& picture,
-                                                        const torch::Device& device) {
+                                                        const torch::Device& device,
+                                                        const full::FullSystemConfig& config) {
   if (picture.empty()) {
     throw ImageError(
         "the full THA4 system needs a character picture: choose \"Character image\" (a 512x512 PNG "
@@ -41,7 +42,7 @@ std::unique_ptr<FullSystemPoser> load_full_system_poser(const std::filesystem::p
   }
   const Rgba8Image rgba = read_rgba8_image(picture);
   validate_character_image(rgba, picture.string());
-  full::FullPoser poser(full::load_full_system(weights_folder, full::FullSystemConfig::official(), device));
+  full::FullPoser poser(full::load_full_system(weights_folder, config, device));
   torch::Tensor image = rgba8_to_tensor(rgba).unsqueeze(0).to(device);
   return std::make_unique<FullSystemPoser>(std::move(poser), std::move(image), picture.stem().string());
 }

@@ -32,10 +32,11 @@ class FullSystemPoser final : public Poser {
 // True when `folder` holds the full system's weight files rather than a student character model.
 bool is_full_system_folder(const std::filesystem::path& folder);
 
-// Loads the five weight files of `weights_folder` (official sizes) and the 512×512 RGBA `picture` on
-// `device`. Throws tha4::Error subclasses with a message for the user (an empty picture path included).
-std::unique_ptr<FullSystemPoser> load_full_system_poser(const std::filesystem::path& weights_folder,
-                                                        const std::filesystem::path& picture,
-                                                        const torch::Device& device);
+// Loads the five weight files of `weights_folder` (of `config`'s sizes: the official ones unless a reduced
+// teacher is meant) and the 512×512 RGBA `picture` on `device`. Throws tha4::Error subclasses with a message
+// for the user (an empty picture path included).
+std::unique_ptr<FullSystemPoser> load_full_system_poser(
+    const std::filesystem::path& weights_folder, const std::filesystem::path& picture, const torch::Device& device,
+    const full::FullSystemConfig& config = full::FullSystemConfig::official());
 
 }  // namespace tha4::engine

@@ -1,9 +1,12 @@
 #include "inference/engine/make_poser.h"
 
 #include "inference/fast/fast_student_engine.h"
+#include "inference/full/full_system_config_json.h"
 #include "inference/student/character_model.h"
 #include "inference/student/reference_engine.h"
 #include "inference/util/errors.h"
+
+#include <nlohmann/json.hpp>
 #if THA4_HAS_CUDA_ENGINE
 #include "inference/cuda/cuda_student_poser.h"
 #endif
@@ -102,7 +105,11 @@ std::unique_ptr<Poser> make_full_system_poser(Kind kind, const std::filesystem::
     device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(options.cuda_device));
   }
   if (device.is_cpu() && options.threads > 0) torch::set_num_threads(options.threads);
-  return load_full_system_poser(weights_folder, picture, device);
+  const full::FullSystemConfig config =
+      options.full_system_sizes.empty()
+          ? full::FullSystemConfig::official()
+          : full::full_system_config_from_pipeline_json(full::read_json_file(options.full_system_sizes));
+  return load_full_system_poser(weights_folder, picture, device, config);
 }
 
 }  // namespace tha4::engine

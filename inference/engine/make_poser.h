@@ -27,6 +27,9 @@ struct Options {
   int cuda_device = 0;  // the GPU for kCuda and kAuto
   CudaPrecision cuda_precision = CudaPrecision::kBalanced;
   bool all_outputs = true;  // the CUDA engine's run() downloads all six outputs (false: the blended image only)
+  // The full system's network sizes: a pipeline JSON as `--full-config` takes (a reduced teacher, in tests);
+  // empty: the official sizes.
+  std::filesystem::path full_system_sizes;
 };
 
 // What a requested engine comes to here: a concrete kind (never kAuto), the device the model is loaded on
