@@ -4,7 +4,9 @@
 // the finished model.
 #include "plugin/runtime/avatar_poser.h"
 #include "plugin/runtime/avatar_runtime.h"
+#include "plugin/runtime/cross_fade.h"
 #include "plugin/runtime/distillation_job.h"
+#include "tests/golden_teacher.h"
 #include "tests/test_support.h"
 
 #include <catch2/catch.hpp>
@@ -16,6 +18,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <optional>
+#include <vector>
 #include <sstream>
 #include <thread>
 
@@ -202,4 +206,102 @@ TEST_CASE("distillation job: the source shows a run only once its face has been 
   CHECK(look_at_distillation(prefix).has_snapshot);
   write(prefix / "character_model" / "character_model.yaml", "finished");
   CHECK(look_at_distillation(prefix).finished);
+}
+
+TEST_CASE(
+    "distillation job: until the face is learnt, a source with only a picture shows it (the full system "
+    "where it is fast enough, else still), then fades to the run's model",
+    "[distill-job]") {
+  test::ScratchDir dir("distill-stand-in");
+  const fs::path teacher = dir.path() / "teacher";
+  test::write_teacher_weight_folder(teacher);  // the tests' reduced, random-weight teacher
+  fake_does("hang");                           // a run that has not learnt the face yet
+  setenv("THA4_PROGRAM", kFakeTha4.c_str(), 1);
+  const fs::path picture = test::models_dir() / "lambda_01" / "character.png";
+  AvatarSettings settings;
+  settings.character_image = picture.string();  // a picture and nothing else
+  settings.engine = EngineChoice::kCpuFast;     // the student's engine; the full system runs on LibTorch
+  settings.cpu_threads = 2;
+  settings.pose_tuning.breaths_per_minute = 0.0;
+  settings.auto_blink = false;
+  settings.base_pose = "head_y=-0.4, mouth_uuu=1, eyebrow_angry=1";  // the model's frames differ from the picture
+  settings.distill_picture = picture.string();
+  settings.distill_prefix = (dir.path() / "run").string();
+  settings.distill_teacher = teacher.string();
+  settings.distill_active = true;
+  settings.debug_distill_teacher_sizes = test::teacher_pipeline_json().string();
+  AvatarSettings only_the_picture;
+  only_the_picture.character_image = picture.string();
+  const std::optional<AvatarFrame> still_picture = load_still_frame(only_the_picture);
+  REQUIRE(still_picture);
+
+  SECTION("a machine too slow for the full system holds the still picture, then fades to the finished model") {
+    settings.debug_min_render_ms = 300;  // over the 200 ms a live avatar may take
+    AvatarRuntime runtime([](LogLevel, const std::string&) {}, {});
+    runtime.apply_settings(settings);
+    runtime.set_showing(true);
+    AvatarFrame frame;
+    REQUIRE(wait_for([&] { return runtime.try_take_frame(frame); }, 60.0));
+    RuntimeStatus status = runtime.status();
+    INFO(status.model << " | " << status.warning << " | " << status.error);
+    CHECK(status.state == RuntimeState::kNoModel);
+    CHECK_THAT(status.model, Contains("still picture") && Contains("character.png"));
+    CHECK_THAT(status.warning, Contains("full system takes") && Contains("learnt the face"));
+    CHECK(status.error.empty());
+    CHECK(frame.pixels == still_picture->pixels);
+
+    // The run finishes (its model appears): the source moves to it through blended frames, then shows it clean.
+    settings.debug_min_render_ms = 0;  // the verdict stands; the student renders at its own speed
+    runtime.apply_settings(settings);
+    fs::copy(test::models_dir() / "lambda_01", dir.path() / "run" / "character_model", fs::copy_options::recursive);
+    std::vector<AvatarFrame> frames;
+    const auto collect = [&] {
+      if (runtime.try_take_frame(frame)) frames.push_back(frame);
+    };
+    REQUIRE(wait_for(
+        [&] {
+          collect();
+          return runtime.status().state == RuntimeState::kRunning;
+        },
+        60.0));
+    wait_for([&] { return collect(), false; }, 2.0 + CrossFade::kSeconds);  // the fade, and its clean last frame
+    CHECK_THAT(runtime.status().model, Contains("character_model") || Contains("run"));
+    const auto difference = [](const AvatarFrame& a, const AvatarFrame& b) {
+      double sum = 0.0;
+      for (std::size_t i = 0; i < a.pixels.size(); ++i) sum += std::abs(int(a.pixels[i]) - int(b.pixels[i]));
+      return sum / static_cast<double>(a.pixels.size());
+    };
+    REQUIRE(frames.size() >= 2);
+    const AvatarFrame& model_frame = frames.back();  // the model's own frame, once the fade is over
+    INFO(frames.size() << " frames; the first is " << difference(frames[0], model_frame) << " from the model's and "
+                       << difference(frames[0], *still_picture) << " from the picture");
+    // The first frame after the switch is a blend, still nearer the picture than the model's own frame is, and
+    // every later frame is nearer the model's than the one before until it is the model's: no frame jumps back.
+    const double picture_to_model = difference(*still_picture, model_frame);
+    CHECK(picture_to_model > 0.5);  // the pose moves the character visibly (a mean over the whole frame)
+    CHECK(difference(frames[0], model_frame) > 0.25 * picture_to_model);
+    for (std::size_t i = 1; i < frames.size(); ++i) {
+      const double now = difference(frames[i], model_frame);
+      CHECK((now < difference(frames[i - 1], model_frame) || now == 0.0));  // once there, it stays
+    }
+  }
+
+  SECTION("a machine fast enough animates the picture with the full system") {
+    // The reduced teacher takes about half a second a frame on two CPU cores; here it counts as fast enough.
+    settings.debug_full_system_budget_ms = 60000;
+    AvatarRuntime runtime([](LogLevel, const std::string&) {}, {});
+    runtime.apply_settings(settings);
+    runtime.set_showing(true);
+    REQUIRE(wait_for([&] { return runtime.status().state == RuntimeState::kRunning; }, 60.0));
+    const RuntimeStatus status = runtime.status();
+    INFO(status.model << " | " << status.warning);
+    CHECK_THAT(status.model, Contains("full system") && Contains("until the real-time model"));
+    // Stopping the run (no snapshot yet) goes back to the still picture.
+    settings.distill_active = false;
+    runtime.apply_settings(settings);
+    REQUIRE(wait_for([&] { return runtime.status().state == RuntimeState::kNoModel; }, 30.0));
+    CHECK_THAT(runtime.status().model, Contains("still picture"));
+    CHECK_THAT(runtime.status().error, Contains("make a real-time model of this picture"));
+  }
+  unsetenv("THA4_PROGRAM");
 }

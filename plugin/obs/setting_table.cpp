@@ -161,8 +161,9 @@ std::vector<SettingGroup> make_table() {
            setting<&S::distill_picture>(keys::kDistillPicture, Widget::kHidden, nullptr),
            setting<&S::distill_prefix>(keys::kDistillPrefix, Widget::kHidden, nullptr),
            setting<&S::distill_active>(keys::kDistillActive, Widget::kHidden, nullptr),
-           // Lets tests and the benchmark simulate a slow machine, and distil with a reduced teacher.
+           // Lets tests and the benchmark simulate a slow machine (or a fast one), and distil with a reduced teacher.
            setting<&S::debug_min_render_ms>("debug_min_render_ms", Widget::kHidden, nullptr),
+           setting<&S::debug_full_system_budget_ms>("debug_full_system_budget_ms", Widget::kHidden, nullptr),
            setting<&S::debug_distill_teacher_sizes>("debug_distill_teacher_sizes", Widget::kHidden, nullptr),
            setting<&S::debug_distill_run_arguments>("debug_distill_run_arguments", Widget::kHidden, nullptr),
        }},

@@ -76,6 +76,8 @@ class DistillationPreviewPoser final : public AvatarPoser {
 
   std::string description() const override { return inner_->description() + " · " + preview_.description(); }
   void render(const Pose& pose, AvatarFrame& frame) override { inner_->render(pose, frame); }
+  void set_host_frames(bool wanted) override { inner_->set_host_frames(wanted); }
+  bool last_frame_to_host(AvatarFrame& frame) override { return inner_->last_frame_to_host(frame); }
   bool outdated() override {
     constexpr double kCheckEvery_s = 5.0;
     const double now = steady_seconds();
@@ -147,7 +149,8 @@ engine::Options engine_options(const AvatarSettings& settings) {
   options.cuda_device = settings.cuda_device;
   options.cuda_precision = settings.gpu_precision == GpuPrecision::kQuality ? engine::CudaPrecision::kQuality
                                                                             : engine::CudaPrecision::kBalanced;
-  options.all_outputs = false;  // a source shows the blended image only
+  options.all_outputs = false;                                       // a source shows the blended image only
+  options.full_system_sizes = settings.debug_distill_teacher_sizes;  // tests: the reduced teacher
   return options;
 }
 
@@ -184,6 +187,10 @@ DistillationFolder look_at_distillation(const std::filesystem::path& prefix) {
   const auto face = training::read_training_progress(prefix / distill::kFaceRunFolder);
   folder.has_snapshot = preview->body_weights.has_value() || (face && face->finished);
   return folder;
+}
+
+bool holds_full_system(const std::filesystem::path& folder) {
+  return !folder.empty() && engine::is_full_system_folder(folder);
 }
 
 LoadedPoser load_avatar_poser(const AvatarSettings& settings) {

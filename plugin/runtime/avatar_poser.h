@@ -25,6 +25,11 @@ class AvatarPoser {
   // Whether the files behind the model have moved on and it should be loaded again (a distillation preview
   // whose run wrote a newer snapshot, or finished). Cheap: looks at the disk at most every few seconds.
   virtual bool outdated() { return false; }
+  // Cross-fades (cross_fade.h) blend host bytes. Engines whose frames live in device memory (the fused CUDA
+  // engine) render host frames while `wanted` (a fade under way), and hand over the last frame they rendered
+  // as host bytes (the frame a fade starts from); others always render host frames and have nothing to add.
+  virtual void set_host_frames(bool /*wanted*/) {}
+  virtual bool last_frame_to_host(AvatarFrame& /*frame*/) { return false; }
 };
 
 struct LoadedPoser {
@@ -46,6 +51,9 @@ struct DistillationFolder {
   bool has_snapshot = false;  // worth showing: the face run is complete
 };
 DistillationFolder look_at_distillation(const std::filesystem::path& prefix);
+
+// Whether `folder` holds the full system's weights (a run's teacher that can stand in while the run learns).
+bool holds_full_system(const std::filesystem::path& folder);
 
 // The character image alone, as a frame: what the source shows while the model cannot run (a weight file
 // is corrupt, the engine failed). Nothing when the image itself cannot be read.

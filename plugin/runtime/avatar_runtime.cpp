@@ -1,6 +1,7 @@
 #include "plugin/runtime/avatar_runtime.h"
 
 #include "plugin/runtime/avatar_poser.h"
+#include "plugin/runtime/cross_fade.h"
 #include "plugin/runtime/distillation_job.h"
 #include "plugin/runtime/model_files.h"
 #include "plugin/runtime/pose_composer.h"
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <exception>
 #include <filesystem>
@@ -348,7 +350,8 @@ class AvatarRuntime::Worker {
   // a file).
   void receive_settings(const AvatarSettings& settings, double now) {
     const bool first = !has_settings_;
-    const bool model_moved = first || model_settings_differ(settings_, settings);
+    const AvatarSettings shown_before = model_settings();  // a run started or stopped changes what is shown
+    bool model_moved = first || model_settings_differ(settings_, settings);
     const bool tracking_moved = first || tracking_settings_differ(settings_, settings);
     try {
       composer_.set_settings(settings);
@@ -358,6 +361,7 @@ class AvatarRuntime::Worker {
     }
     settings_ = settings;
     has_settings_ = true;
+    model_moved = model_moved || model_settings_differ(shown_before, model_settings());
     lip_sync_.set_settings(lip_sync_settings(settings));
     governor_.configure(governor_settings());
     show_governor();
@@ -431,13 +435,14 @@ class AvatarRuntime::Worker {
   }
 
   void load_model() {
+    remember_device_frame();
     poser_.reset();
     pending_still_.reset();
     loaded_settings_.reset();
-    last_seen_signature_ = loaded_signature_ = model_files_signature(model_settings());
-    if (settings_.model_folder.empty()) {
-      set_state(RuntimeState::kNoModel, "", "no character model chosen: pick a character model folder");
-      pending_still_ = placeholder_frame();
+    const AvatarSettings wanted = model_settings();
+    last_seen_signature_ = loaded_signature_ = model_files_signature(wanted);
+    if (wanted.model_folder.empty()) {
+      show_still_picture();
       return;
     }
     set_state(RuntimeState::kLoading, "", "");
@@ -446,21 +451,33 @@ class AvatarRuntime::Worker {
       model_due_s_ = steady_seconds();
       return;
     }
-    log(LogLevel::kInfo, "loading the character model '" + settings_.model_folder + "'");
+    const bool stand_in = full_system_stands_in();
+    log(LogLevel::kInfo, "loading the character model '" + wanted.model_folder + "'" +
+                             (stand_in ? " to stand in while the real-time model is made" : ""));
     try {
       const double start = steady_seconds();
-      LoadedPoser loaded = load_avatar_poser(model_settings());
+      LoadedPoser loaded = load_avatar_poser(wanted);
+      if (stand_in && stand_in_verdict_key_ != stand_in_key() && !full_system_fast_enough(*loaded.poser)) {
+        show_still_picture();
+        return;
+      }
       poser_ = std::move(loaded.poser);
-      loaded_settings_ = model_settings();
+      loaded_settings_ = wanted;
       loaded_warning_ = loaded.warning;
       fused_cuda_ = loaded.fused_cuda;
       governor_.configure(governor_settings());
       governor_.new_model();
-      set_state(RuntimeState::kRunning, poser_->description(), "", loaded.warning);
+      set_state(RuntimeState::kRunning, shown_description(), "", loaded.warning);
+      fade_.begin();
       if (!loaded.warning.empty()) log(LogLevel::kWarning, loaded.warning);
       log(LogLevel::kInfo, "loaded " + poser_->description() + " in " +
                                std::to_string(static_cast<int>((steady_seconds() - start) * 1000.0)) + " ms");
     } catch (const std::exception& e) {
+      if (stand_in) {  // the teacher's files are the run's business (it fails with the reason): hold still
+        remember_stand_in_verdict(false, std::string("the full system does not load here (") + e.what() + ")");
+        show_still_picture();
+        return;
+      }
       set_state(RuntimeState::kError, "", e.what());
       log(LogLevel::kError, std::string("cannot load the character model: ") + e.what());
       auto still = load_still_frame(settings_);
@@ -478,13 +495,15 @@ class AvatarRuntime::Worker {
     loaded_signature_ = last_seen_signature_;
     try {
       LoadedPoser loaded = load_avatar_poser(model_settings());
+      remember_device_frame();
       poser_ = std::move(loaded.poser);
       loaded_settings_ = model_settings();
       loaded_warning_ = loaded.warning;
       fused_cuda_ = loaded.fused_cuda;
       governor_.configure(governor_settings());
       governor_.new_model();
-      set_state(RuntimeState::kRunning, poser_->description(), "", loaded.warning);
+      set_state(RuntimeState::kRunning, shown_description(), "", loaded.warning);
+      fade_.begin();
       log(LogLevel::kInfo, why + ": loaded the model again");
     } catch (const std::exception& e) {
       const std::string note =
@@ -543,6 +562,7 @@ class AvatarRuntime::Worker {
       if (pending_still_) {
         pending_still_->sequence = ++sequence_;
         pending_still_->pose_time_s = 0.0;
+        fade_.remember(*pending_still_);
         AvatarFrame still = *pending_still_;
         mailbox_.publish(still);
         pending_still_.reset();
@@ -562,18 +582,19 @@ class AvatarRuntime::Worker {
     }
     composer_.apply_overrides(pose, now);
     poses_composed_.fetch_add(1);
-    if (!force_render_ && last_pose_ && *last_pose_ == pose) return 0.0;  // nothing moved: keep OBS's frame
+    // Nothing moved (and no cross-fade under way): OBS keeps the frame it has.
+    if (!force_render_ && last_pose_ && *last_pose_ == pose && !fade_.needs_frame(now)) return 0.0;
     force_render_ = false;
     last_motion_s_ = now;
     try {
       const double start = steady_seconds();
       frame_.device_frames.reset();  // a recycled buffer may name the ring of an engine used before
+      poser_->set_host_frames(fade_.fading());
       poser_->render(pose, frame_);
-      if (settings_.debug_min_render_ms > 0) {
-        const double until = start + settings_.debug_min_render_ms / 1000.0;
-        while (steady_seconds() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
+      wait_out_debug_render_time(start);
       const double end = steady_seconds();
+      fade_.apply(frame_, start, end);
+      fade_.remember(frame_);
       frame_.sequence = ++sequence_;
       frame_.pose_time_s = now;
       frame_.render_end_s = end;
@@ -590,6 +611,105 @@ class AvatarRuntime::Worker {
     return 0.0;
   }
 
+  // The running model's last frame lives only in device memory (the fused CUDA engine): a copy in host bytes,
+  // for the cross-fade to start from when the model is replaced.
+  void remember_device_frame() {
+    if (!poser_ || fade_.remembers()) return;
+    AvatarFrame last;
+    if (poser_->last_frame_to_host(last)) fade_.remember(last);
+  }
+
+  // Tests and benchmarks: every render takes at least debug_min_render_ms (a slow machine).
+  void wait_out_debug_render_time(double start) const {
+    if (settings_.debug_min_render_ms <= 0) return;
+    const double until = start + settings_.debug_min_render_ms / 1000.0;
+    while (steady_seconds() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
+  // ---- nothing to run: the still picture ----
+  // The character's own picture (the one chosen, else the one a run is making a model of) when there is no
+  // model to run, else a placeholder; the status says why and what to do.
+  void show_still_picture() {
+    const std::string picture =
+        !settings_.character_image.empty() ? settings_.character_image : settings_.distill_picture;
+    std::optional<AvatarFrame> still;
+    if (!picture.empty()) {
+      AvatarSettings only_the_picture;
+      only_the_picture.character_image = picture;
+      still = load_still_frame(only_the_picture);
+    }
+    if (!still) {
+      set_state(RuntimeState::kNoModel, "", "no character model chosen: pick a character model folder");
+      pending_still_ = placeholder_frame();
+      return;
+    }
+    pending_still_ = std::move(*still);
+    const std::string shown = "the still picture " + std::filesystem::path(picture).filename().string();
+    if (stand_in_wanted()) {
+      std::string why = "the still picture is shown until the real-time model being made has learnt the face";
+      if (!stand_in_note_.empty()) why = stand_in_note_ + "; " + why;
+      set_state(RuntimeState::kNoModel, shown, "", why);
+    } else {
+      set_state(RuntimeState::kNoModel, shown,
+                "no character model chosen: pick a character model folder, or make a real-time model of this "
+                "picture (below)");
+    }
+  }
+
+  // ---- standing in while a real-time model is made ----
+  // Until a run has learnt the face, a source without a model of its own shows the picture being made into one:
+  // animated by the full system (the teacher the run learns from) where this machine renders it at the
+  // governor's floor rate or faster, else still. The verdict is measured once per teacher, picture and engine.
+  bool stand_in_wanted() const {
+    return settings_.model_folder.empty() && settings_.distill_active && !settings_.distill_prefix.empty() &&
+           !settings_.distill_picture.empty() && !distillation_has_model_;
+  }
+  std::string stand_in_key() const {
+    return settings_.distill_teacher + "\n" + settings_.distill_picture + "\n" +
+           std::to_string(static_cast<int>(settings_.engine)) + "\n" + std::to_string(settings_.cuda_device) + "\n" +
+           settings_.debug_distill_teacher_sizes;
+  }
+  bool full_system_stands_in() const {
+    if (!stand_in_wanted() || settings_.distill_teacher.empty()) return false;
+    if (stand_in_verdict_key_ == stand_in_key() && !full_system_affordable_) return false;
+    return holds_full_system(settings_.distill_teacher);
+  }
+  void remember_stand_in_verdict(bool affordable, std::string note) {
+    stand_in_verdict_key_ = stand_in_key();
+    full_system_affordable_ = affordable;
+    stand_in_note_ = std::move(note);
+  }
+  // Renders the rest pose twice (the first pays for first use) and keeps the full system when the second took
+  // at most one frame at the governor's floor rate. The distillation runs beside it, so this is measured under
+  // the load it will have.
+  bool full_system_fast_enough(AvatarPoser& poser) {
+    const double budget_ms = settings_.debug_full_system_budget_ms > 0 ? settings_.debug_full_system_budget_ms
+                                                                       : 1000.0 / FrameGovernor::kFloorFps;
+    double render_ms = 0.0;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const double start = steady_seconds();
+      frame_.device_frames.reset();
+      poser.render(Pose{}, frame_);
+      wait_out_debug_render_time(start);
+      render_ms = (steady_seconds() - start) * 1000.0;
+      if (render_ms > 5.0 * budget_ms) break;  // seconds per frame (a CPU): no need to look twice
+    }
+    const bool affordable = render_ms <= budget_ms;
+    const std::string measured = "the full system takes " + std::to_string(std::lround(render_ms)) +
+                                 " ms per frame here (a live avatar needs at most " +
+                                 std::to_string(std::lround(budget_ms)) + ")";
+    remember_stand_in_verdict(affordable, affordable ? "" : measured);
+    log(LogLevel::kInfo, measured + (affordable ? ": it animates the picture while the real-time model is made"
+                                                : ": the still picture is shown while the real-time model is made"));
+    return affordable;
+  }
+  // The status's words for what runs: the model's description, and what it stands in for.
+  std::string shown_description() const {
+    std::string description = poser_->description();
+    if (full_system_stands_in()) description += " (until the real-time model being made has learnt the face)";
+    return description;
+  }
+
   // ---- the governor ----
   GovernorSettings governor_settings() const {
     GovernorSettings governed;
@@ -601,11 +721,16 @@ class AvatarRuntime::Worker {
   }
 
   // The settings a model is loaded with: the user's, at reduced GPU precision while the governor asks for it,
-  // and the distillation's folder once it has a snapshot to show.
+  // the distillation's folder once it has a snapshot to show, and before that the full system standing in.
   AvatarSettings model_settings() const {
     AvatarSettings settings = settings_;
     if (governor_.reduced_precision()) settings.gpu_precision = GpuPrecision::kBalanced;
-    if (distillation_has_model_) settings.model_folder = settings_.distill_prefix;
+    if (distillation_has_model_) {
+      settings.model_folder = settings_.distill_prefix;
+    } else if (full_system_stands_in()) {
+      settings.model_folder = settings_.distill_teacher;
+      settings.character_image = settings_.distill_picture;
+    }
     return settings;
   }
 
@@ -708,8 +833,9 @@ class AvatarRuntime::Worker {
   // model beside the running one (no gap on the stream), a change of level shows in the status.
   void follow_governor(double now, double render_s) {
     const bool was_reduced = governor_.reduced_precision();
-    governor_.observe(now, ObsLoad{obs_frame_ms_.load(), obs_interval_ms_.load(), obs_lagged_frames_.load()},
-                      render_s * 1000.0);
+    const bool judged = governor_.observe(
+        now, ObsLoad{obs_frame_ms_.load(), obs_interval_ms_.load(), obs_lagged_frames_.load()}, render_s * 1000.0);
+    if (!judged) return;  // the rate, the precision and the summary change only when a window is judged
     if (governor_.reduced_precision() != was_reduced) {
       log(LogLevel::kInfo, governor_.reduced_precision() ? "the governor lowers the GPU precision (busy machine)"
                                                          : "the governor restores the GPU precision");
@@ -797,6 +923,7 @@ class AvatarRuntime::Worker {
   PoseComposer composer_;
   AvatarFrame frame_;
   std::optional<Pose> last_pose_;
+  CrossFade fade_;  // from the last frame shown to a newly loaded model's
   bool force_render_ = true;
   double last_motion_s_ = 0.0;  // when the composed pose last changed (or settings or a command arrived)
   std::uint64_t sequence_ = 0;
@@ -814,6 +941,9 @@ class AvatarRuntime::Worker {
   FrameGovernor governor_;
   std::unique_ptr<DistillationJob> distillation_;  // the separate process making a real-time model
   bool distillation_has_model_ = false;            // its folder has a snapshot or the finished model: shown
+  std::string stand_in_verdict_key_;               // the full system was measured for this teacher and picture
+  bool full_system_affordable_ = false;            // ... and renders fast enough to stand in
+  std::string stand_in_note_;                      // why it does not ("" when it does)
   std::string failed_distillation_;                // the request that failed (not retried until it changes)
   std::string distillation_error_;
   double next_distillation_poll_s_ = 0.0;

@@ -77,7 +77,9 @@ struct AvatarSettings {
   double lip_sync_gain_db = 0.0;
 
   // Making a real-time model of the picture (the properties' buttons; inference/distill via a separate
-  // process, distillation_job.h). The source shows the run's newest snapshot, then its finished model.
+  // process, distillation_job.h). The source shows the run's newest snapshot, then its finished model; before
+  // the run has learnt the face, a source without a model of its own shows the full system (the teacher)
+  // where this machine renders it fast enough, else the still picture.
   std::string distill_picture;  // the character picture the button found
   std::string distill_prefix;   // the run's folder
   std::string distill_teacher;  // the full system's weights
@@ -86,7 +88,11 @@ struct AvatarSettings {
   // For tests and benchmarks only (not in the properties): every render takes at least this long, which
   // simulates a slow machine.
   int debug_min_render_ms = 0;
-  // Tests: the reduced teacher's sizes file and more `tha4 distill run` arguments (space-separated).
+  // The longest frame the full system may take to stand in while a real-time model is made; 0: one frame at the
+  // governor's floor rate (200 ms). Tests: the reduced teacher on a CPU.
+  int debug_full_system_budget_ms = 0;
+  // Tests: the reduced teacher's sizes file (for the run, and for the full system standing in while it runs)
+  // and more `tha4 distill run` arguments (space-separated).
   std::string debug_distill_teacher_sizes;
   std::string debug_distill_run_arguments;
 };

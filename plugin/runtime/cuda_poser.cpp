@@ -18,10 +18,19 @@ class CudaPoser final : public AvatarPoser {
   std::string description() const override { return description_; }
 
   // The frame goes to the device ring, from which the OBS side copies it straight into its texture; host
-  // bytes only while that side cannot (no interop, or not tried yet).
+  // bytes only while that side cannot (no interop, or not tried yet), or while the worker cross-fades (then
+  // host bytes alone, which the worker blends and OBS uploads).
   void render(const Pose& pose, AvatarFrame& frame) override {
     gpu::CudaStudentEngine& engine = poser_->cuda_engine();
     const unsigned char* rgba8 = engine.render_rgba8(pose);
+    rendered_ = true;
+    frame.width = engine.image_size();
+    frame.height = engine.image_size();
+    if (host_frames_) {
+      engine.copy_rgba8_to_host(frame.pixels);
+      frame.device_frames.reset();
+      return;
+    }
     frames_->publish(rgba8, ++published_);
     if (frames_->host_copies_wanted()) {
       engine.copy_rgba8_to_host(frame.pixels);
@@ -29,14 +38,25 @@ class CudaPoser final : public AvatarPoser {
       frame.pixels.clear();
     }
     frame.device_frames = frames_;
+  }
+
+  void set_host_frames(bool wanted) override { host_frames_ = wanted; }
+  bool last_frame_to_host(AvatarFrame& frame) override {
+    if (!rendered_) return false;
+    gpu::CudaStudentEngine& engine = poser_->cuda_engine();
+    engine.copy_rgba8_to_host(frame.pixels);
     frame.width = engine.image_size();
     frame.height = engine.image_size();
+    frame.device_frames.reset();
+    return true;
   }
 
  private:
   std::unique_ptr<gpu::CudaStudentPoser> poser_;
   std::shared_ptr<gpu::DeviceFrameRing> frames_;
   std::uint64_t published_ = 0;
+  bool rendered_ = false;     // render() ran: the engine holds a last frame
+  bool host_frames_ = false;  // a cross-fade is under way
   std::string description_;
 };
 
