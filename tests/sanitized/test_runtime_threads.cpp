@@ -169,7 +169,13 @@ TEST_CASE("runtime threads: network packets from a sender thread move the mouth,
       },
       std::chrono::seconds(20));
   CHECK(mouth_opened);
-  CHECK(runtime->status().tracking.find(vmc ? "receiving VMC" : "receiving OpenSeeFace") != std::string::npos);
+  // The status is refreshed once per worker loop, before the pose is composed: the first packet can reach a
+  // frame one loop before it reaches the status line.
+  CHECK(eventually(
+      [&] {
+        return runtime->status().tracking.find(vmc ? "receiving VMC" : "receiving OpenSeeFace") != std::string::npos;
+      },
+      std::chrono::seconds(2)));
   // Destroyed while packets keep arriving: joins the worker and the receiver, and does it promptly.
   const auto start = std::chrono::steady_clock::now();
   runtime.reset();
