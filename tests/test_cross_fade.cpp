@@ -32,7 +32,7 @@ TEST_CASE("cross-fade: the new model's frames ease in over the last frame shown"
   CHECK(untouched.pixels == flat_frame(10).pixels);
 
   fade.begin();
-  CHECK(fade.fading());  // frames must be host bytes until it is over
+  CHECK(fade.fading());           // frames must be host bytes until it is over
   CHECK(fade.needs_frame(50.0));  // due at once, however long the model took to load
   // The fade starts when its first frame began (100 s). At the start, all old; a quarter in, smoothstep(0.25) =
   // 0.15625 of the new: weight round(0.84375·256) = 216, 10 + ((190·216 + 128) >> 8) = 10 + 160 = 170.

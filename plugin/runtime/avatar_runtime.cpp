@@ -350,7 +350,9 @@ class AvatarRuntime::Worker {
   // a file).
   void receive_settings(const AvatarSettings& settings, double now) {
     const bool first = !has_settings_;
-    const AvatarSettings shown_before = model_settings();  // a run started or stopped changes what is shown
+    // A run started or stopped changes what is shown (the full system or the still picture, and why).
+    const AvatarSettings shown_before = model_settings();
+    const bool standing_in_before = stand_in_wanted();
     bool model_moved = first || model_settings_differ(settings_, settings);
     const bool tracking_moved = first || tracking_settings_differ(settings_, settings);
     try {
@@ -361,7 +363,8 @@ class AvatarRuntime::Worker {
     }
     settings_ = settings;
     has_settings_ = true;
-    model_moved = model_moved || model_settings_differ(shown_before, model_settings());
+    model_moved =
+        model_moved || model_settings_differ(shown_before, model_settings()) || standing_in_before != stand_in_wanted();
     lip_sync_.set_settings(lip_sync_settings(settings));
     governor_.configure(governor_settings());
     show_governor();

@@ -47,6 +47,29 @@ TransparentArea transparent_area(const Image& shown, const Image& expected) {
   return area;
 }
 
+// How far `shown` is from the still character `picture`: the largest channel difference where the picture is
+// opaque (its colours) or transparent (nothing), and how many opaque pixels were compared.
+struct StillPictureMatch {
+  int worst = 0;
+  std::size_t opaque = 0;
+};
+StillPictureMatch compare_with_picture(const Image& picture, const Image& shown) {
+  StillPictureMatch match;
+  for (int y = 0; y < picture.height; ++y) {
+    for (int x = 0; x < picture.width; ++x) {
+      const std::uint8_t* p = picture.at(x, y);
+      const std::uint8_t* q = shown.at(x, y);
+      if (p[3] == 255) {
+        ++match.opaque;
+        for (int c = 0; c < 4; ++c) match.worst = std::max(match.worst, std::abs(p[c] - q[c]));
+      } else if (p[3] == 0) {
+        match.worst = std::max({match.worst, int(q[0]), int(q[1]), int(q[2]), int(q[3])});
+      }
+    }
+  }
+  return match;
+}
+
 }  // namespace
 
 TEST_CASE("obs: the module registers a localized source and get_properties(NULL) works", "[obs]") {
@@ -214,22 +237,9 @@ TEST_CASE("obs: a corrupt model shows the error and the still character and reco
   const Image picture = read_png((broken / "character.png").string());
   const Image still = settled_render(avatar.source.get(), [](const Image& i) { return opaque_pixels(i) > 0; });
   REQUIRE(!still.empty());
-  int worst = 0;
-  std::size_t opaque = 0;
-  for (int y = 0; y < picture.height; ++y) {
-    for (int x = 0; x < picture.width; ++x) {
-      const std::uint8_t* p = picture.at(x, y);
-      const std::uint8_t* q = still.at(x, y);
-      if (p[3] == 255) {
-        ++opaque;
-        for (int c = 0; c < 4; ++c) worst = std::max(worst, std::abs(p[c] - q[c]));
-      } else if (p[3] == 0) {
-        worst = std::max({worst, int(q[0]), int(q[1]), int(q[2]), int(q[3])});
-      }
-    }
-  }
-  CHECK(opaque > 30000);
-  CHECK(worst <= 1);
+  const StillPictureMatch match = compare_with_picture(picture, still);
+  CHECK(match.opaque > 30000);
+  CHECK(match.worst <= 1);
   // Fixing the setting recovers without recreating the source.
   avatar.source.update(
       [&](obs_data_t* s) { obs_data_set_string(s, "model_folder", model_folder("lambda_00").c_str()); });
@@ -454,6 +464,55 @@ TEST_CASE("obs: 'make a real-time model' runs tha4 distill beside OBS, and the s
   INFO(status_line(avatar.get()));
   CHECK(std::filesystem::is_regular_file(std::filesystem::path(prefix) / "character_model" / "character_model.yaml"));
   obs_set_output_source(0, nullptr);
+  unsetenv("THA4_PROGRAM");
+}
+
+TEST_CASE("obs: a source with only a picture shows it still while its real-time model is made, then runs the model",
+          "[obs][distill]") {
+  ObsHost::get();
+  setenv("THA4_PROGRAM", (std::string(THA4_SOURCE_DIR) + "/tests/fake_tha4_distill.sh").c_str(), 1);
+  setenv("FAKE_DISTILL", "hang", 1);  // a run that has not learnt the face yet
+  const std::string picture_file = model_folder("lambda_01") + "/character.png";
+  obs_data_t* settings = still_settings("", "");
+  obs_data_set_string(settings, "character_image", picture_file.c_str());
+  obs_data_set_string(settings, "distill_teacher", "/nonexistent-teacher");  // no full system to stand in
+  SourceRef avatar(kAvatarId, "picture-only avatar", settings);
+  obs_data_release(settings);
+  obs_set_output_source(0, avatar.get());
+  // The picture itself, not a grey placeholder, and the status says what to do with it.
+  REQUIRE(wait_until(
+      [&] { return status_line(avatar.get()).find("make a real-time model of this picture") != std::string::npos; },
+      30s));
+  CHECK(status_line(avatar.get()).find("the still picture character.png") != std::string::npos);
+  const Image still = settled_render(avatar.get(), [](const Image& i) { return opaque_pixels(i) > 0; });
+  REQUIRE(!still.empty());
+  const StillPictureMatch match = compare_with_picture(read_png(picture_file), still);
+  CHECK(match.opaque > 30000);
+  CHECK(match.worst <= 1);
+
+  obs_properties_t* props = obs_source_properties(avatar.get());
+  obs_property_button_clicked(obs_properties_get(props, "distill_start"), avatar.get());
+  obs_properties_destroy(props);
+  obs_data_t* saved = obs_source_get_settings(avatar.get());
+  CHECK(std::string(obs_data_get_string(saved, "distill_picture")) == picture_file);
+  const std::filesystem::path prefix = obs_data_get_string(saved, "distill_prefix");
+  obs_data_release(saved);
+  // Until the run has learnt the face: still the picture, now with the reason.
+  CHECK(wait_until(
+      [&] { return status_line(avatar.get()).find("until the real-time model being made") != std::string::npos; },
+      10s));
+  // The run finishes (its model appears): the source runs it, rendering the pose like the CLI does.
+  std::filesystem::remove_all(prefix / "character_model");
+  std::filesystem::copy(model_folder("lambda_01"), prefix / "character_model",
+                        std::filesystem::copy_options::recursive);
+  const auto first_line = [&] { return status_line(avatar.get()).substr(0, status_line(avatar.get()).find('\n')); };
+  CHECK(wait_until([&] { return first_line().find("Running") == 0; }, 30s));
+  INFO(status_line(avatar.get()));
+  const Image expected = render_with_cli(model_folder("lambda_01"), "", "fast");
+  const Image shown = settled_render(avatar.get(), [&](const Image& i) { return max_difference(i, expected) <= 2; });
+  CHECK(max_difference(shown, expected) <= 2);
+  obs_set_output_source(0, nullptr);
+  std::filesystem::remove_all(prefix);
   unsetenv("THA4_PROGRAM");
 }
 
