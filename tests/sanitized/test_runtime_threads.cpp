@@ -256,7 +256,13 @@ TEST_CASE("runtime threads: hidden, unticked and stopped sources let go of their
   CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - stop_start).count() < 0.05);
   CHECK(eventually([&] { return second.status().error.empty() && !tha4::test::udp_port_free(port); },
                    std::chrono::seconds(3)));
-  CHECK_THAT(second.status().tracking, Catch::Contains("waiting for VMC on UDP port " + std::to_string(port)));
+  // (The tracker's words follow in the same worker loop, just after the port is taken: waited for.)
+  CHECK(eventually(
+      [&] {
+        return second.status().tracking.find("waiting for VMC on UDP port " + std::to_string(port)) !=
+               std::string::npos;
+      },
+      std::chrono::seconds(2)));
   first.reset();
   second.set_showing(false);
   REQUIRE(eventually([&] { return tha4::test::udp_port_free(port); }, std::chrono::seconds(2)));
