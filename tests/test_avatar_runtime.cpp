@@ -5,6 +5,7 @@
 #include "inference/engine/make_poser.h"
 #include "inference/student/student_engine.h"
 #include "inference/util/errors.h"
+#include "plugin/runtime/avatar_poser.h"
 #include "plugin/runtime/avatar_runtime.h"
 #include "plugin/runtime/frame_mailbox.h"
 #include "inference/engine/full_system_poser.h"
@@ -374,6 +375,37 @@ TEST_CASE("avatar runtime: a full-system folder is recognised and an incomplete 
   std::ofstream(folder.path() / "face_morpher.pt") << "x";
   runtime.apply_settings(settings);
   CHECK(wait_for([&] { return runtime.status().error.find("character picture") != std::string::npos; }, 10.0));
+}
+
+TEST_CASE("avatar runtime: a character image the student does not depict is shown still, not another character",
+          "[avatar]") {
+  const std::filesystem::path own_picture = test::models_dir() / "lambda_00" / "character.png";
+  const std::filesystem::path other_picture = test::models_dir() / "lambda_01" / "character.png";
+  CHECK(student_of_another_picture(test::models_dir() / "lambda_00", other_picture));
+  CHECK_FALSE(student_of_another_picture(test::models_dir() / "lambda_00", own_picture));
+  CHECK_FALSE(student_of_another_picture(test::models_dir() / "lambda_00", ""));
+  CHECK_FALSE(student_of_another_picture("/nonexistent/folder", other_picture));
+
+  AvatarRuntime runtime({}, {});
+  AvatarSettings settings = still("");  // lambda_00's student
+  settings.character_image = other_picture.string();
+  runtime.apply_settings(settings);
+  runtime.set_showing(true);
+  AvatarFrame frame;
+  REQUIRE(wait_for([&] { return runtime.try_take_frame(frame); }, 30.0));
+  RuntimeStatus status = runtime.status();
+  CHECK(status.state == RuntimeState::kNoModel);
+  CHECK_THAT(status.model, Contains("still picture"));
+  CHECK_THAT(status.error, Contains("student is of another picture"));
+  AvatarSettings only_the_picture;
+  only_the_picture.character_image = other_picture.string();
+  CHECK(frame.pixels == load_still_frame(only_the_picture)->pixels);
+
+  // The student's own picture: the student runs.
+  settings.character_image = own_picture.string();
+  runtime.apply_settings(settings);
+  REQUIRE(wait_for([&] { return runtime.status().state == RuntimeState::kRunning; }, 30.0));
+  CHECK_THAT(runtime.status().model, Contains("lambda_00") && Contains("student"));
 }
 
 }  // namespace tha4::avatar

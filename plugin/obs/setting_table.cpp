@@ -66,6 +66,7 @@ std::vector<SettingGroup> make_table() {
                .with_help("ModelFolder.Help")
                .with_default(default_model_folder),
            setting<&S::character_image>(keys::kCharacterImage, Widget::kFile, "CharacterImage")
+               .with_help("CharacterImage.Help")
                .with_file_filter("PNG (*.png);;All files (*.*)"),
            setting<&S::engine>(keys::kEngine, Widget::kList, "Engine")
                .with_choices({{keys::kEngineAuto, "Engine.Auto", EngineChoice::kAuto},

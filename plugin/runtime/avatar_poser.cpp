@@ -193,6 +193,18 @@ bool holds_full_system(const std::filesystem::path& folder) {
   return !folder.empty() && engine::is_full_system_folder(folder);
 }
 
+bool student_of_another_picture(const std::filesystem::path& folder, const std::filesystem::path& picture) {
+  if (folder.empty() || picture.empty()) return false;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(folder / "character_model.yaml", error)) return false;
+  try {
+    const std::filesystem::path own = read_character_model_files(folder).character_image;
+    return std::filesystem::weakly_canonical(own, error) != std::filesystem::weakly_canonical(picture, error);
+  } catch (const std::exception&) {
+    return false;  // a damaged model says so when it loads
+  }
+}
+
 LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
   if (settings.model_folder.empty()) {
     throw CharacterModelError(

@@ -55,6 +55,10 @@ DistillationFolder look_at_distillation(const std::filesystem::path& prefix);
 // Whether `folder` holds the full system's weights (a run's teacher that can stand in while the run learns).
 bool holds_full_system(const std::filesystem::path& folder);
 
+// Whether `folder` is a student character model of a picture other than `picture` (the user chose a character
+// image the student does not depict). False for anything else, and when either cannot be read.
+bool student_of_another_picture(const std::filesystem::path& folder, const std::filesystem::path& picture);
+
 // The character image alone, as a frame: what the source shows while the model cannot run (a weight file
 // is corrupt, the engine failed). Nothing when the image itself cannot be read.
 std::optional<AvatarFrame> load_still_frame(const AvatarSettings& settings);

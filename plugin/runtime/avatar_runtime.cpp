@@ -652,6 +652,10 @@ class AvatarRuntime::Worker {
       std::string why = "the still picture is shown until the real-time model being made has learnt the face";
       if (!stand_in_note_.empty()) why = stand_in_note_ + "; " + why;
       set_state(RuntimeState::kNoModel, shown, "", why);
+    } else if (!settings_.model_folder.empty()) {
+      set_state(RuntimeState::kNoModel, shown,
+                "the model folder's student is of another picture: make a real-time model of this picture (below), "
+                "or clear the character image to run that student");
     } else {
       set_state(RuntimeState::kNoModel, shown,
                 "no character model chosen: pick a character model folder, or make a real-time model of this "
@@ -664,8 +668,14 @@ class AvatarRuntime::Worker {
   // animated by the full system (the teacher the run learns from) where this machine renders it at the
   // governor's floor rate or faster, else still. The verdict is measured once per teacher, picture and engine.
   bool stand_in_wanted() const {
-    return settings_.model_folder.empty() && settings_.distill_active && !settings_.distill_prefix.empty() &&
+    return picture_only() && settings_.distill_active && !settings_.distill_prefix.empty() &&
            !settings_.distill_picture.empty() && !distillation_has_model_;
+  }
+  // No model depicts the source's character: no model folder, or a student of another picture than the chosen
+  // character image (a new source's default student, say). The picture is what the user asked to see.
+  bool picture_only() const {
+    return settings_.model_folder.empty() ||
+           student_of_another_picture(settings_.model_folder, settings_.character_image);
   }
   std::string stand_in_key() const {
     return settings_.distill_teacher + "\n" + settings_.distill_picture + "\n" +
@@ -733,6 +743,8 @@ class AvatarRuntime::Worker {
     } else if (full_system_stands_in()) {
       settings.model_folder = settings_.distill_teacher;
       settings.character_image = settings_.distill_picture;
+    } else if (picture_only()) {
+      settings.model_folder.clear();  // the still picture
     }
     return settings;
   }

@@ -44,6 +44,9 @@ LoadedPoser load_avatar_poser(const AvatarSettings& settings) {
 DistillationFolder look_at_distillation(const std::filesystem::path& /*prefix*/) { return {}; }
 
 bool holds_full_system(const std::filesystem::path& /*folder*/) { return false; }
+bool student_of_another_picture(const std::filesystem::path& /*folder*/, const std::filesystem::path& /*picture*/) {
+  return false;
+}
 
 std::optional<AvatarFrame> load_still_frame(const AvatarSettings& /*settings*/) { return std::nullopt; }
 
