@@ -43,6 +43,21 @@ tracking::BlendshapePoseConverterConfig converter_config(const AvatarSettings& s
   return config;
 }
 
+// A tracker that listens on a UDP port of the settings (VMC, OpenSeeFace), and its words for the status.
+struct ListeningTracker {
+  std::shared_ptr<tracking::PoseTracker> tracker;
+  std::string description;
+};
+template <class Tracker, class Options>
+ListeningTracker listen_on(int port, const std::string& protocol, const AvatarSettings& settings) {
+  Options options;
+  options.port = checked_port(port, protocol);
+  options.converter = converter_config(settings);
+  auto tracker = std::make_shared<Tracker>(options);
+  std::string description = protocol + " on UDP port " + std::to_string(tracker->port());
+  return {std::move(tracker), std::move(description)};
+}
+
 // The source frame grabber sends frames at up to 30 a second; two seconds without one means it is gone.
 constexpr double kNoObsFramesAfterSeconds = 2.0;
 
@@ -111,22 +126,15 @@ void TrackingInputHolder::rebuild(const AvatarSettings& settings) {
       tracker_ = std::move(phone);
       return;
     }
-    case TrackingInput::kVmc: {
-      tracking::VmcTrackerOptions options;
-      options.port = checked_port(settings.vmc_port, "VMC");
-      options.converter = converter_config(settings);
-      auto vmc = std::make_shared<tracking::VmcTracker>(options);
-      description_ = "VMC on UDP port " + std::to_string(vmc->port());
-      tracker_ = std::move(vmc);
-      return;
-    }
+    case TrackingInput::kVmc:
     case TrackingInput::kOpenSeeFace: {
-      tracking::OpenSeeFaceTrackerOptions options;
-      options.port = checked_port(settings.openseeface_port, "OpenSeeFace");
-      options.converter = converter_config(settings);
-      auto openseeface = std::make_shared<tracking::OpenSeeFaceTracker>(options);
-      description_ = "OpenSeeFace on UDP port " + std::to_string(openseeface->port());
-      tracker_ = std::move(openseeface);
+      ListeningTracker listening =
+          settings.tracking == TrackingInput::kVmc
+              ? listen_on<tracking::VmcTracker, tracking::VmcTrackerOptions>(settings.vmc_port, "VMC", settings)
+              : listen_on<tracking::OpenSeeFaceTracker, tracking::OpenSeeFaceTrackerOptions>(settings.openseeface_port,
+                                                                                             "OpenSeeFace", settings);
+      tracker_ = std::move(listening.tracker);
+      description_ = std::move(listening.description);
       return;
     }
   }
