@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the README's one-picture walk-through screenshots (docs/walkthrough_*.png) in the real obs on Xvfb:
-# an avatar source whose "Make a real-time model of this picture" was pressed (the settings the button writes
-# are seeded), its properties opened by a double click on the source, shot while `tha4 distill` runs beside
+# an avatar source holding only a character picture, whose "Make a real-time model of this picture" was pressed
+# (the settings the button writes are seeded), its properties opened by a double click on the source, shot while `tha4 distill` runs beside
 # OBS and again when the face has been learnt and the source has switched to the run's snapshot. No official teacher weights are needed: the run uses the reduced,
 # random-weight teacher of the tests (build/default/test-fixtures/distill/teacher, made by `ctest -L distill`)
 # for a few dozen examples, so the pictures show the flow, not a good student.
@@ -19,7 +19,9 @@ g++ -std=c++17 -O2 "$root/docs/tools/x11_screenshot.cpp" -o "$work/x11_screensho
 g++ -std=c++17 -O2 "$root/docs/tools/x11_click.cpp" -o "$work/x11_click" -lX11 -l:libXtst.so.6
 export THA4_PROGRAM=$build/cli/tha4 OMP_NUM_THREADS=1
 prefix=$work/home/.config/obs-studio/plugin_config/tha4-avatar/distill/lambda_00
-avatar_settings='{"model_folder":"'"$models"'/lambda_00","engine":"cpu_fast","cpu_threads":1,"tracking_input":"none",
+# Only a picture (no model folder): the source shows it still, or animated by the full system where that is fast
+# enough (not with the reduced teacher on a 2-core CPU beside the run), until the run has learnt the face.
+avatar_settings='{"model_folder":"","character_image":"'"$models"'/lambda_00/character.png","engine":"cpu_fast","cpu_threads":1,"tracking_input":"none",
  "breaths_per_minute":20.0,"auto_blink":true,"distill_teacher":"'"$teacher"'",
  "distill_picture":"'"$models"'/lambda_00/character.png","distill_prefix":"'"$prefix"'","distill_active":true,
  "debug_distill_teacher_sizes":"'"$sizes"'","debug_distill_run_arguments":"'"${RUN_ARGS:---face-examples 16 --body-examples 8 --threads 1}"'"}'
@@ -29,7 +31,7 @@ OBS_SECONDS=${OBS_SECONDS:-400}
 sleep 15
 DISPLAY=:77 "$work/x11_screenshot" --crop-largest-window "$root/docs/walkthrough_1_scene.png"
 # The source's row in OBS's Sources dock (1600x900 layout of OBS 29 without a window manager).
-DISPLAY=:77 "$work/x11_click" ${SOURCE_X:-120} ${SOURCE_Y:-760} --double
+DISPLAY=:77 "$work/x11_click" ${SOURCE_X:-291} ${SOURCE_Y:-532} --double
 # Once the run reports progress (the status line follows within a second or two).
 for _ in $(seq 1 "${PROGRESS_WAIT:-120}"); do
   [ -f "$prefix/face_morpher/progress.txt" ] && break

@@ -693,8 +693,8 @@ class AvatarRuntime::Worker {
     stand_in_note_ = std::move(note);
   }
   // Renders the rest pose twice (the first pays for first use) and keeps the full system when the second took
-  // at most one frame at the governor's floor rate. The distillation runs beside it, so this is measured under
-  // the load it will have.
+  // at most one frame at the governor's floor rate. (Usually measured just before the run's process starts;
+  // when the run then slows the full system down, the governor lowers its rate.)
   bool full_system_fast_enough(AvatarPoser& poser) {
     const double budget_ms = settings_.debug_full_system_budget_ms > 0 ? settings_.debug_full_system_budget_ms
                                                                        : 1000.0 / FrameGovernor::kFloorFps;
